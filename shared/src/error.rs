@@ -1,0 +1,163 @@
+//! The one API error type: every failure a handler can meet, its status, its stable code,
+//! and the one conversion to a JSON response.
+//!
+//! Internal causes are logged here, with their whole chain, and never sent to the client.
+
+use lambda_http::http::{header, HeaderValue, StatusCode};
+use lambda_http::{Body, Response};
+use serde::Serialize;
+
+use crate::domain::ValidationError;
+use crate::store::StoreError;
+
+/// A boxed cause, kept for the log.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
+
+/// Everything a request can fail with. 4xx variants are the client's; 5xx are ours.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    MalformedJson(String),
+    #[error("{0}")]
+    Validation(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("missing or invalid credentials")]
+    Unauthorized,
+    #[error("method not allowed; this route allows {allowed}")]
+    MethodNotAllowed { allowed: String },
+    #[error("request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("request body must be sent as Content-Type: application/json")]
+    UnsupportedMediaType,
+    #[error("the service is temporarily unavailable; try again shortly")]
+    ServiceUnavailable(#[source] Cause),
+    #[error("internal server error")]
+    Internal(#[source] Cause),
+}
+
+/// `{"error": {"code": "…", "message": "…"}}`: the shape of every error response.
+#[derive(Debug, Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+
+#[derive(Debug, Serialize)]
+struct ErrorDetail<'a> {
+    code: &'a str,
+    message: String,
+}
+
+impl ApiError {
+    pub fn status_code(&self) -> StatusCode {
+        match self {
+            Self::MalformedJson(_) | Self::Validation(_) => StatusCode::BAD_REQUEST,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable, documented code clients branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::MalformedJson(_) => "malformed_json",
+            Self::Validation(_) => "validation_failed",
+            Self::NotFound(_) => "not_found",
+            Self::Unauthorized => "unauthorized",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::ServiceUnavailable(_) => "service_unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    /// The response a client sees. Server-side failures are logged with their cause here,
+    /// once, and answered with the generic message only.
+    pub fn into_response(self) -> Response<Body> {
+        match &self {
+            Self::Internal(cause) => tracing::error!(error = ?cause, "request failed"),
+            Self::ServiceUnavailable(cause) => {
+                tracing::warn!(error = ?cause, "database unavailable")
+            }
+            _ => {}
+        }
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message: self.to_string(),
+            },
+        };
+        let mut response = json_response(self.status_code(), &body);
+        if let Self::MethodNotAllowed { allowed } = &self {
+            if let Ok(value) = HeaderValue::from_str(allowed) {
+                response.headers_mut().insert(header::ALLOW, value);
+            }
+        }
+        response
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(error: ValidationError) -> Self {
+        Self::Validation(error.to_string())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Unavailable(cause) => Self::ServiceUnavailable(cause.into()),
+            StoreError::Database(cause) => Self::Internal(cause.into()),
+        }
+    }
+}
+
+/// A JSON response with the given status.
+pub fn json_response(status: StatusCode, value: &impl Serialize) -> Response<Body> {
+    // Serializing our own plain types cannot fail; if it ever did, an empty object beats a panic.
+    let json = serde_json::to_string(value).unwrap_or_else(|_| "{}".to_owned());
+    let mut response = Response::new(Body::Text(json));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body_of(response: &Response<Body>) -> serde_json::Value {
+        serde_json::from_slice(response.body().as_ref()).unwrap()
+    }
+
+    #[test]
+    fn internal_errors_hide_their_cause_from_the_client() {
+        let response =
+            ApiError::Internal("password=hunter2 leaked in a driver error".into()).into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = body_of(&response);
+        assert_eq!(body["error"]["code"], "internal");
+        assert_eq!(body["error"]["message"], "internal server error");
+        assert!(!body.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn method_not_allowed_names_the_allowed_methods() {
+        let response = ApiError::MethodNotAllowed {
+            allowed: "GET, POST".into(),
+        }
+        .into_response();
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(response.headers()[header::ALLOW], "GET, POST");
+        assert_eq!(body_of(&response)["error"]["code"], "method_not_allowed");
+    }
+}

@@ -1,0 +1,112 @@
+//! The REST handlers: parse, validate into domain types, call the store, respond.
+//! The same functions serve Lambda, the local gateway and the tests.
+
+use std::sync::Arc;
+
+use lambda_http::http::{header, HeaderValue, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+
+use crate::config::{Config, InitError};
+use crate::domain::{CreateGoalRequest, GoalPatch, NewGoal, UpdateGoalRequest};
+use crate::error::{json_response, ApiError};
+use crate::request::{goal_id, json_body, owner, page_query};
+use crate::routes::Endpoint;
+use crate::store::{self, GoalStore};
+
+/// What the handlers share: built once at init, borrowed by every request.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn GoalStore>,
+}
+
+impl App {
+    /// Resolves the database (fetching its secret when configured so) and builds the store.
+    pub async fn from_config(
+        config: &Config,
+        default_max_connections: u32,
+    ) -> Result<Self, InitError> {
+        let database = config.database().await?;
+        let max_connections = config.max_connections.unwrap_or(default_max_connections);
+        Ok(Self {
+            store: store::connect(database, max_connections),
+        })
+    }
+}
+
+/// Serves one request for `endpoint`. Never fails: every error becomes its JSON response.
+#[tracing::instrument(name = "request", skip_all, fields(endpoint = ?endpoint, method = %req.method()))]
+pub async fn handle(app: &App, endpoint: Endpoint, req: Request) -> Response<Body> {
+    let result = match endpoint {
+        Endpoint::Health => health(app).await,
+        Endpoint::ListGoals => list_goals(app, &req).await,
+        Endpoint::CreateGoal => create_goal(app, &req).await,
+        Endpoint::GetGoal => get_goal(app, &req).await,
+        Endpoint::UpdateGoal => update_goal(app, &req).await,
+        Endpoint::DeleteGoal => delete_goal(app, &req).await,
+    };
+    let response = result.unwrap_or_else(ApiError::into_response);
+    tracing::info!(status = response.status().as_u16(), "responded");
+    response
+}
+
+async fn health(app: &App) -> Result<Response<Body>, ApiError> {
+    // Any failure to answer, not only a refused connection, makes the database unavailable.
+    app.store
+        .ping()
+        .await
+        .map_err(|e| ApiError::ServiceUnavailable(e.into()))?;
+    Ok(json_response(StatusCode::OK, &json!({ "status": "ok" })))
+}
+
+async fn list_goals(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
+    let owner = owner(req)?;
+    let (cursor, limit) = page_query(req)?;
+    let page = store::list_page(app.store.as_ref(), &owner, cursor, limit).await?;
+    Ok(json_response(StatusCode::OK, &page))
+}
+
+async fn create_goal(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
+    let owner = owner(req)?;
+    let goal = NewGoal::try_from(json_body::<CreateGoalRequest>(req)?)?;
+    let created = app.store.create(&owner, &goal).await?;
+    let mut response = json_response(StatusCode::CREATED, &created);
+    let location = HeaderValue::from_str(&format!("/goals/{}", created.id.get()))
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    response.headers_mut().insert(header::LOCATION, location);
+    Ok(response)
+}
+
+async fn get_goal(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
+    let owner = owner(req)?;
+    let id = goal_id(req)?;
+    let goal = app
+        .store
+        .get(&owner, id)
+        .await?
+        .ok_or(ApiError::NotFound("goal"))?;
+    Ok(json_response(StatusCode::OK, &goal))
+}
+
+async fn update_goal(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
+    let owner = owner(req)?;
+    let id = goal_id(req)?;
+    let patch = GoalPatch::try_from(json_body::<UpdateGoalRequest>(req)?)?;
+    let goal = app
+        .store
+        .update(&owner, id, &patch)
+        .await?
+        .ok_or(ApiError::NotFound("goal"))?;
+    Ok(json_response(StatusCode::OK, &goal))
+}
+
+async fn delete_goal(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
+    let owner = owner(req)?;
+    let id = goal_id(req)?;
+    if !app.store.delete(&owner, id).await? {
+        return Err(ApiError::NotFound("goal"));
+    }
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    Ok(response)
+}

@@ -1,0 +1,15 @@
+//! goal-tracker: the one library every Lambda binary, the local gateway and the tests link.
+//!
+//! Layers: [`domain`] (rules, no HTTP or SQL), [`store`] (the database), [`handlers`]
+//! (API Gateway request in, response out) over [`request`] and [`error`]; [`routes`] is the
+//! route table; [`config`], [`telemetry`] and [`lambda`] are what a binary needs at init.
+
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod handlers;
+pub mod lambda;
+pub mod request;
+pub mod routes;
+pub mod store;
+pub mod telemetry;

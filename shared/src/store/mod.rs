@@ -1,0 +1,121 @@
+//! Data access: one `GoalStore` interface, two engines.
+//!
+//! PostgreSQL is production; SQLite is the embedded default for local runs. Both pass the same
+//! conformance suite (`shared/tests/api/store_conformance.rs`).
+
+mod postgres;
+mod sqlite;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+
+use crate::domain::{Cursor, Goal, GoalId, GoalPage, GoalPatch, NewGoal, Owner, PageLimit};
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+/// What can go wrong in the store. Neither variant is the client's fault.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be reached in time: worth retrying.
+    #[error("database unavailable")]
+    Unavailable(#[source] sqlx::Error),
+    /// The database answered with an error.
+    #[error("database error")]
+    Database(#[source] sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        match error {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_) => Self::Unavailable(error),
+            other => Self::Database(other),
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Goals, always scoped by owner: no method can reach another owner's goal.
+#[async_trait]
+pub trait GoalStore: Send + Sync {
+    /// Applies the embedded migrations of this engine.
+    async fn migrate(&self) -> Result<()>;
+    /// Succeeds when the database answers.
+    async fn ping(&self) -> Result<()>;
+    async fn create(&self, owner: &Owner, goal: &NewGoal) -> Result<Goal>;
+    async fn get(&self, owner: &Owner, id: GoalId) -> Result<Option<Goal>>;
+    /// At most `limit` goals with ids above `after`, in id order.
+    async fn list(&self, owner: &Owner, after: Option<GoalId>, limit: u32) -> Result<Vec<Goal>>;
+    /// `None` when the owner has no such goal.
+    async fn update(&self, owner: &Owner, id: GoalId, patch: &GoalPatch) -> Result<Option<Goal>>;
+    /// `false` when the owner has no such goal.
+    async fn delete(&self, owner: &Owner, id: GoalId) -> Result<bool>;
+}
+
+/// One page of an owner's goals: asks for one goal more than the page holds to learn whether
+/// another page follows, without a count query.
+pub async fn list_page(
+    store: &dyn GoalStore,
+    owner: &Owner,
+    cursor: Option<Cursor>,
+    limit: PageLimit,
+) -> Result<GoalPage> {
+    let page_size = limit.get() as usize;
+    let mut goals = store
+        .list(owner, cursor.map(|c| c.after), limit.get() + 1)
+        .await?;
+    let next_cursor = if goals.len() > page_size {
+        goals.truncate(page_size);
+        goals.last().map(|goal| Cursor { after: goal.id }.encode())
+    } else {
+        None
+    };
+    Ok(GoalPage { goals, next_cursor })
+}
+
+/// Where the store lives, with its connection options resolved.
+#[derive(Debug, Clone)]
+pub enum Database {
+    Postgres(PgConnectOptions),
+    Sqlite(SqliteConnectOptions),
+}
+
+/// How long a request waits for a connection before the database counts as unavailable.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Builds the store. Connections open lazily, so a function still starts (and `/health`
+/// answers 503) while the database is down.
+pub fn connect(database: Database, max_connections: u32) -> Arc<dyn GoalStore> {
+    match database {
+        Database::Postgres(options) => {
+            let pool = PgPoolOptions::new()
+                .max_connections(max_connections)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .connect_lazy_with(options);
+            Arc::new(PostgresStore::new(pool))
+        }
+        Database::Sqlite(options) => {
+            let pool = SqlitePoolOptions::new()
+                .max_connections(max_connections)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .connect_lazy_with(options);
+            Arc::new(SqliteStore::new(pool))
+        }
+    }
+}
+
+/// The time a change is stamped with, at the microsecond precision both engines keep, so a
+/// goal reads back exactly as it was returned.
+fn now() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}

@@ -1,0 +1,119 @@
+//! The PostgreSQL store, correct behind a transaction-pooling proxy (RDS Proxy, PgBouncer).
+//!
+//! Such a proxy hands each transaction to whichever server connection is free, so a statement
+//! prepared in one transaction may be gone in the next. Every query therefore runs inside an
+//! explicit transaction, as an unnamed (non-persistent) statement.
+
+use async_trait::async_trait;
+use sqlx::migrate::Migrator;
+use sqlx::PgPool;
+
+use super::{now, GoalStore, Result};
+use crate::domain::{Goal, GoalId, GoalPatch, NewGoal, Owner};
+
+static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
+
+const GOAL_COLUMNS: &str = "id, name, completed, created_at, updated_at";
+
+/// Goals in PostgreSQL.
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+#[async_trait]
+impl GoalStore for PostgresStore {
+    async fn migrate(&self) -> Result<()> {
+        MIGRATOR.run(&self.pool).await.map_err(sqlx::Error::from)?;
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<()> {
+        // The simple query protocol: one round trip, nothing prepared.
+        sqlx::raw_sql("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn create(&self, owner: &Owner, goal: &NewGoal) -> Result<Goal> {
+        let sql = format!(
+            "INSERT INTO goals (owner, name, completed, created_at, updated_at) \
+             VALUES ($1, $2, FALSE, $3, $3) RETURNING {GOAL_COLUMNS}"
+        );
+        let mut tx = self.pool.begin().await?;
+        let created = sqlx::query_as::<_, Goal>(&sql)
+            .persistent(false)
+            .bind(owner.as_str())
+            .bind(goal.name.as_str())
+            .bind(now())
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    async fn get(&self, owner: &Owner, id: GoalId) -> Result<Option<Goal>> {
+        let sql = format!("SELECT {GOAL_COLUMNS} FROM goals WHERE owner = $1 AND id = $2");
+        let mut tx = self.pool.begin().await?;
+        let goal = sqlx::query_as::<_, Goal>(&sql)
+            .persistent(false)
+            .bind(owner.as_str())
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(goal)
+    }
+
+    async fn list(&self, owner: &Owner, after: Option<GoalId>, limit: u32) -> Result<Vec<Goal>> {
+        let sql = format!(
+            "SELECT {GOAL_COLUMNS} FROM goals WHERE owner = $1 AND id > $2 ORDER BY id LIMIT $3"
+        );
+        let mut tx = self.pool.begin().await?;
+        let goals = sqlx::query_as::<_, Goal>(&sql)
+            .persistent(false)
+            .bind(owner.as_str())
+            .bind(after.map_or(0, GoalId::get))
+            .bind(i64::from(limit))
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(goals)
+    }
+
+    async fn update(&self, owner: &Owner, id: GoalId, patch: &GoalPatch) -> Result<Option<Goal>> {
+        let sql = format!(
+            "UPDATE goals SET name = COALESCE($1, name), completed = COALESCE($2, completed), \
+             updated_at = $3 WHERE owner = $4 AND id = $5 RETURNING {GOAL_COLUMNS}"
+        );
+        let mut tx = self.pool.begin().await?;
+        let goal = sqlx::query_as::<_, Goal>(&sql)
+            .persistent(false)
+            .bind(patch.name.as_ref().map(|name| name.as_str()))
+            .bind(patch.completed)
+            .bind(now())
+            .bind(owner.as_str())
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(goal)
+    }
+
+    async fn delete(&self, owner: &Owner, id: GoalId) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let deleted = sqlx::query("DELETE FROM goals WHERE owner = $1 AND id = $2")
+            .persistent(false)
+            .bind(owner.as_str())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(deleted > 0)
+    }
+}

@@ -1,0 +1,131 @@
+//! The PostgreSQL store behind a transaction-pooling proxy, as RDS Proxy runs in AWS:
+//! PgBouncer with `pool_mode=transaction`, fewer server connections than clients, so every
+//! transaction may land on a different server connection than the one before.
+
+use std::collections::BTreeMap;
+
+use goal_tracker::domain::{GoalName, GoalPatch, NewGoal, Owner, PageLimit};
+use goal_tracker::store::list_page;
+
+use crate::helpers::app_for;
+
+const TASKS: usize = 20;
+const OPERATIONS_PER_TASK: usize = 50;
+/// Server connections PgBouncer may open: far fewer than the 20 clients.
+const SERVER_POOL_SIZE: u32 = 4;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_lambda_environments_share_a_transaction_pooler_without_errors() {
+    let test = "pgbouncer::twenty_lambda_environments_share_a_transaction_pooler_without_errors";
+    let Some(database) = testkit::postgres_database(test).await else {
+        return;
+    };
+    // Migrations take a session-level advisory lock, so they run on the server directly,
+    // as the deploy pipeline's migrate step will.
+    drop(app_for(&database.url, 1).await);
+    let Some(proxy) = testkit::PgBouncer::start(test, &database, SERVER_POOL_SIZE) else {
+        database.drop_database().await;
+        return;
+    };
+
+    let mut tasks = Vec::new();
+    for task in 0..TASKS {
+        let url = proxy.url.clone();
+        tasks.push(tokio::spawn(async move {
+            run_mixed_operations(task, &url).await
+        }));
+    }
+    let mut errors = Vec::new();
+    for (task, handle) in tasks.into_iter().enumerate() {
+        match handle.await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => errors.push(format!("task {task}: {error}")),
+            Err(panic) => errors.push(format!("task {task} panicked: {panic}")),
+        }
+    }
+    drop(proxy);
+    database.drop_database().await;
+    assert!(
+        errors.is_empty(),
+        "{} of {TASKS} tasks failed:\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
+}
+
+/// One Lambda environment: its own pool of one connection, 50 operations of every kind,
+/// checked against what it expects after each step.
+async fn run_mixed_operations(task: usize, url: &str) -> Result<(), String> {
+    let app = app_without_migrations(url).await;
+    let store = app.store.as_ref();
+    let owner = Owner::new(&format!("owner-{task}")).unwrap();
+    let mut expected = BTreeMap::new();
+    for step in 0..OPERATIONS_PER_TASK {
+        let fail =
+            |what: &str, error: &dyn std::fmt::Display| format!("step {step} ({what}): {error}");
+        match step % 5 {
+            0 | 1 => {
+                let name = GoalName::parse(&format!("task {task} step {step}")).unwrap();
+                let goal = store
+                    .create(&owner, &NewGoal { name })
+                    .await
+                    .map_err(|e| fail("create", &e))?;
+                expected.insert(goal.id, goal);
+            }
+            2 => {
+                let (id, want) = expected.iter().next_back().ok_or("nothing to read")?;
+                let got = store.get(&owner, *id).await.map_err(|e| fail("get", &e))?;
+                if got.as_ref() != Some(want) {
+                    return Err(format!("step {step}: read {got:?}, expected {want:?}"));
+                }
+            }
+            3 => {
+                let id = *expected.keys().next().ok_or("nothing to update")?;
+                let patch = GoalPatch {
+                    name: Some(GoalName::parse(&format!("renamed at {step}")).unwrap()),
+                    completed: Some(step % 2 == 1),
+                };
+                let goal = store
+                    .update(&owner, id, &patch)
+                    .await
+                    .map_err(|e| fail("update", &e))?;
+                expected.insert(
+                    id,
+                    goal.ok_or(format!("step {step}: goal {id:?} vanished"))?,
+                );
+            }
+            _ => {
+                let page = list_page(store, &owner, None, PageLimit::parse("100").unwrap())
+                    .await
+                    .map_err(|e| fail("list", &e))?;
+                if page.goals != expected.values().cloned().collect::<Vec<_>>() {
+                    return Err(format!(
+                        "step {step}: the list differs from what was written"
+                    ));
+                }
+                if step % 10 == 9 {
+                    let id = *expected.keys().next().ok_or("nothing to delete")?;
+                    if !store
+                        .delete(&owner, id)
+                        .await
+                        .map_err(|e| fail("delete", &e))?
+                    {
+                        return Err(format!("step {step}: goal {id:?} was not there to delete"));
+                    }
+                    expected.remove(&id);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn app_without_migrations(url: &str) -> goal_tracker::handlers::App {
+    let config = goal_tracker::config::Config::from_lookup(|name| {
+        (name == "DATABASE_URL").then(|| url.to_owned())
+    })
+    .expect("a valid configuration");
+    goal_tracker::handlers::App::from_config(&config, 1)
+        .await
+        .expect("the app builds")
+}
