@@ -1,0 +1,172 @@
+//! The local gateway: API Gateway on a laptop.
+//!
+//! Every HTTP request is matched against the shared route table, turned into the API Gateway v2
+//! event the function would receive in AWS (see [`event`]), parsed by `lambda_http` exactly as
+//! the Lambda runtime parses it, and handed to the same shared handler, in-process.
+
+pub mod event;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, State};
+use axum::Router;
+use goal_tracker::config::{Config, ConfigError};
+use goal_tracker::error::ApiError;
+use goal_tracker::handlers::{handle, App};
+use goal_tracker::routes::{match_route, RouteMatch};
+use tokio::net::TcpListener;
+
+/// Where the gateway listens unless `LOCAL_ADDR` says otherwise.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
+/// The embedded default database: a SQLite file in the working folder.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://goal-tracker.db";
+/// The owner every local request is made as, unless `DEV_OWNER` says otherwise.
+pub const DEFAULT_DEV_OWNER: &str = "dev";
+/// API Gateway's own payload limit; the handlers enforce the API's smaller one.
+const GATEWAY_MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+/// A laptop serves many requests at once, unlike a Lambda environment.
+const LOCAL_MAX_CONNECTIONS: u32 = 8;
+
+/// The gateway's own settings, from `LOCAL_ADDR` and `DEV_OWNER`.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub addr: SocketAddr,
+    pub dev_owner: String,
+}
+
+impl Settings {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let addr = std::env::var("LOCAL_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned());
+        let addr = addr
+            .parse()
+            .with_context(|| format!("LOCAL_ADDR is invalid: expected host:port, got {addr:?}"))?;
+        let dev_owner = std::env::var("DEV_OWNER").unwrap_or_else(|_| DEFAULT_DEV_OWNER.to_owned());
+        anyhow::ensure!(
+            !dev_owner.trim().is_empty(),
+            "DEV_OWNER is invalid: it must not be empty"
+        );
+        Ok(Self { addr, dev_owner })
+    }
+}
+
+/// The functions' configuration, with the SQLite file as the default database when neither
+/// `DATABASE_URL` nor `DB_SECRET_ARN` is set.
+pub fn config_from_env() -> Result<Config, ConfigError> {
+    let set = |name: &str| std::env::var(name).is_ok_and(|value| !value.trim().is_empty());
+    let use_default = !set("DATABASE_URL") && !set("DB_SECRET_ARN");
+    Config::from_lookup(|name| match name {
+        "DATABASE_URL" if use_default => Some(DEFAULT_DATABASE_URL.to_owned()),
+        _ => std::env::var(name).ok(),
+    })
+}
+
+/// Builds the app, applies migrations, and serves until Ctrl-C.
+pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    let config = config_from_env()?;
+    let app = App::from_config(&config, LOCAL_MAX_CONNECTIONS).await?;
+    app.store
+        .migrate()
+        .await
+        .with_context(|| format!("could not apply migrations to {}", config.database))?;
+    let listener = TcpListener::bind(settings.addr)
+        .await
+        .with_context(|| format!("could not listen on {} (set LOCAL_ADDR)", settings.addr))?;
+    println!(
+        "goal-tracker local gateway on http://{} (database {}, owner {:?}); Ctrl-C stops it",
+        listener.local_addr()?,
+        config.database,
+        settings.dev_owner
+    );
+    serve(listener, app, settings.dev_owner, shutdown_signal()).await?;
+    Ok(())
+}
+
+/// Serves the API on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    app: App,
+    dev_owner: String,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(app, dev_owner).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+async fn shutdown_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+struct Gateway {
+    app: App,
+    dev_owner: String,
+}
+
+/// Every request goes to [`dispatch`]: the shared route table does the routing, not axum.
+pub fn router(app: App, dev_owner: String) -> Router {
+    Router::new()
+        .fallback(dispatch)
+        .with_state(Arc::new(Gateway { app, dev_owner }))
+}
+
+async fn dispatch(
+    State(gateway): State<Arc<Gateway>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let response = invoke(&gateway, peer, request)
+        .await
+        .unwrap_or_else(ApiError::into_response);
+    let (parts, body) = response.into_parts();
+    axum::response::Response::from_parts(
+        parts,
+        axum::body::Body::from(Bytes::copy_from_slice(body.as_ref())),
+    )
+}
+
+/// What API Gateway and Lambda do together: route, build the event, invoke the handler.
+async fn invoke(
+    gateway: &Gateway,
+    peer: SocketAddr,
+    request: axum::extract::Request,
+) -> Result<lambda_http::Response<lambda_http::Body>, ApiError> {
+    let (parts, body) = request.into_parts();
+    let (route, path_parameters) = match match_route(&parts.method, parts.uri.path()) {
+        RouteMatch::Found(route, parameters) => (route, parameters),
+        RouteMatch::MethodNotAllowed(methods) => {
+            let allowed = methods
+                .iter()
+                .map(|m| m.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            tracing::info!(method = %parts.method, path = parts.uri.path(), "method not allowed");
+            return Err(ApiError::MethodNotAllowed { allowed });
+        }
+        RouteMatch::NotFound => {
+            tracing::info!(method = %parts.method, path = parts.uri.path(), "no such route");
+            return Err(ApiError::NotFound("route"));
+        }
+    };
+    let body = axum::body::to_bytes(body, GATEWAY_MAX_BODY_BYTES)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge {
+            limit: GATEWAY_MAX_BODY_BYTES,
+        })?;
+    let event = event::api_gateway_v2(&event::HttpRequest {
+        route,
+        path_parameters: &path_parameters,
+        parts: &parts,
+        body: &body,
+        peer,
+        owner: &gateway.dev_owner,
+    });
+    let request = lambda_http::request::from_str(&event.to_string())
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(handle(&gateway.app, route.endpoint, request).await)
+}
