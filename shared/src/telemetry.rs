@@ -1,5 +1,6 @@
-//! Logs: JSON lines through `tracing`. In Lambda each line carries the request id, from the
-//! runtime's `Lambda runtime invoke` span (`span.requestId`).
+//! Logs: JSON lines through `tracing`. In Lambda each line of a request carries its request id:
+//! the runtime opens a `Lambda runtime invoke` span with `requestId` around every invocation,
+//! and each line lists its spans (`"spans":[{"name":"Lambda runtime invoke","requestId":…},…]`).
 
 use tracing_subscriber::EnvFilter;
 
@@ -12,8 +13,8 @@ pub fn init() {
     let _already_installed = tracing_subscriber::fmt()
         .json()
         .with_env_filter(filter)
-        .with_current_span(true)
-        .with_span_list(false)
+        .with_current_span(false)
+        .with_span_list(true)
         .with_target(false)
         .try_init();
 }

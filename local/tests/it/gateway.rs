@@ -1,0 +1,285 @@
+//! The gateway in-process on a loopback port, driven with a real HTTP client.
+
+use goal_tracker::config::Config;
+use goal_tracker::handlers::App;
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+
+/// A gateway serving `owner` on a free port; it stops when the test's runtime ends.
+async fn start_gateway(database_url: &str, owner: &str) -> String {
+    let config =
+        Config::from_lookup(|name| (name == "DATABASE_URL").then(|| database_url.to_owned()))
+            .unwrap();
+    let app = App::from_config(&config, 4).await.unwrap();
+    app.store.migrate().await.unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(local::serve(
+        listener,
+        app,
+        owner.to_owned(),
+        std::future::pending(),
+    ));
+    base
+}
+
+async fn json_of(response: reqwest::Response) -> Value {
+    response.json().await.expect("a JSON body")
+}
+
+/// The README's curl round trip: create, list, rename, complete, delete.
+async fn round_trip(base: &str) {
+    let client = Client::new();
+    let health = client.get(format!("{base}/health")).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    assert_eq!(json_of(health).await, json!({ "status": "ok" }));
+
+    let created = client
+        .post(format!("{base}/goals"))
+        .json(&json!({ "name": "  learn to juggle " }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    let goal = json_of(created).await;
+    assert_eq!(goal["name"], "learn to juggle");
+    assert_eq!(goal["completed"], false);
+    assert_eq!(location, format!("/goals/{}", goal["id"]));
+
+    let listed = json_of(client.get(format!("{base}/goals")).send().await.unwrap()).await;
+    assert_eq!(
+        listed,
+        json!({ "goals": [goal.clone()], "next_cursor": null })
+    );
+
+    let renamed = client
+        .patch(format!("{base}{location}"))
+        .json(&json!({ "name": "juggle five balls" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.status(), StatusCode::OK);
+    assert_eq!(json_of(renamed).await["name"], "juggle five balls");
+
+    let completed = client
+        .patch(format!("{base}{location}"))
+        .json(&json!({ "completed": true }))
+        .send()
+        .await
+        .unwrap();
+    let completed = json_of(completed).await;
+    assert_eq!(
+        (completed["name"].as_str(), completed["completed"].as_bool()),
+        (Some("juggle five balls"), Some(true))
+    );
+
+    let fetched = json_of(
+        client
+            .get(format!("{base}{location}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(fetched, completed);
+
+    let deleted = client
+        .delete(format!("{base}{location}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    assert!(deleted.bytes().await.unwrap().is_empty());
+
+    let gone = client
+        .get(format!("{base}{location}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+    assert_eq!(json_of(gone).await["error"]["code"], "not_found");
+}
+
+#[tokio::test]
+async fn a_round_trip_on_sqlite_behaves_as_the_contract_says() {
+    let sqlite = testkit::sqlite_database();
+    round_trip(&start_gateway(&sqlite.url, "alice").await).await;
+}
+
+#[tokio::test]
+async fn a_round_trip_on_postgres_behaves_as_the_contract_says() {
+    let Some(postgres) = testkit::postgres_database(
+        "gateway::a_round_trip_on_postgres_behaves_as_the_contract_says",
+    )
+    .await
+    else {
+        return;
+    };
+    round_trip(&start_gateway(&postgres.url, "alice").await).await;
+    postgres.drop_database().await;
+}
+
+#[tokio::test]
+async fn unknown_routes_are_404_and_wrong_methods_405_in_json() {
+    let sqlite = testkit::sqlite_database();
+    let base = start_gateway(&sqlite.url, "alice").await;
+    let client = Client::new();
+
+    for path in ["/", "/goal", "/goals/", "/goals/1/notes"] {
+        let response = client.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "GET {path}");
+        assert_eq!(
+            json_of(response).await["error"]["code"],
+            "not_found",
+            "GET {path}"
+        );
+    }
+    let cases = [
+        ("PUT", "/goals", "GET, POST"),
+        ("POST", "/goals/1", "GET, PATCH, DELETE"),
+        ("DELETE", "/health", "GET"),
+    ];
+    for (method, path, allowed) in cases {
+        let response = client
+            .request(method.parse().unwrap(), format!("{base}{path}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}"
+        );
+        assert_eq!(response.headers()["allow"], allowed, "{method} {path}");
+        assert_eq!(
+            json_of(response).await["error"]["code"],
+            "method_not_allowed",
+            "{method} {path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_event_carries_query_parameters_and_binary_bodies_as_api_gateway_does() {
+    let sqlite = testkit::sqlite_database();
+    let base = start_gateway(&sqlite.url, "alice").await;
+    let client = Client::new();
+    for name in ["a", "b", "c"] {
+        client
+            .post(format!("{base}/goals"))
+            .json(&json!({ "name": name }))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let page = json_of(
+        client
+            .get(format!("{base}/goals?limit=2"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(page["goals"].as_array().unwrap().len(), 2);
+    let cursor = page["next_cursor"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
+    let rest = client
+        .get(format!("{base}/goals"))
+        .query(&[("limit", "2"), ("cursor", cursor.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let rest = json_of(rest).await;
+    assert_eq!(rest["goals"][0]["name"], "c");
+    assert_eq!(rest["next_cursor"], Value::Null);
+
+    let not_utf8 = client
+        .post(format!("{base}/goals"))
+        .header("content-type", "application/json")
+        .body(vec![b'{', 0xff, 0xfe, b'}'])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_utf8.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(json_of(not_utf8).await["error"]["code"], "malformed_json");
+
+    let too_large = client
+        .post(format!("{base}/goals"))
+        .header("content-type", "application/json")
+        .body(format!(r#"{{"name":"{}"}}"#, "x".repeat(70 * 1024)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(too_large.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        json_of(too_large).await["error"]["code"],
+        "payload_too_large"
+    );
+
+    let listed = json_of(client.get(format!("{base}/goals")).send().await.unwrap()).await;
+    assert_eq!(
+        listed["goals"].as_array().unwrap().len(),
+        3,
+        "bad requests changed nothing"
+    );
+}
+
+#[tokio::test]
+async fn each_dev_owner_sees_only_their_own_goals() {
+    let sqlite = testkit::sqlite_database();
+    let alice = start_gateway(&sqlite.url, "alice").await;
+    let bob = start_gateway(&sqlite.url, "bob").await;
+    let client = Client::new();
+    let created = client
+        .post(format!("{alice}/goals"))
+        .json(&json!({ "name": "mine" }))
+        .send()
+        .await
+        .unwrap();
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+
+    let listed = json_of(client.get(format!("{bob}/goals")).send().await.unwrap()).await;
+    assert_eq!(listed["goals"], json!([]));
+    let read = client.get(format!("{bob}{location}")).send().await.unwrap();
+    assert_eq!(
+        read.status(),
+        StatusCode::NOT_FOUND,
+        "bob read alice's goal"
+    );
+    let changed = client
+        .patch(format!("{bob}{location}"))
+        .json(&json!({ "completed": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        changed.status(),
+        StatusCode::NOT_FOUND,
+        "bob changed alice's goal"
+    );
+    let deleted = client
+        .delete(format!("{bob}{location}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        deleted.status(),
+        StatusCode::NOT_FOUND,
+        "bob deleted alice's goal"
+    );
+
+    let still_there = json_of(
+        client
+            .get(format!("{alice}{location}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(still_there["completed"], false);
+}

@@ -1,0 +1,223 @@
+//! The AWS configuration path, for real: the `local` binary is started with `DB_SECRET_ARN`
+//! as a function is in AWS, reads the RDS secret from moto_server through the AWS SDK
+//! (`AWS_ENDPOINT_URL`), and connects to PostgreSQL with what it found.
+
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_secretsmanager::config::Credentials;
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// Stores the RDS secret JSON in moto and returns its ARN.
+async fn create_secret(endpoint: &str, secret: serde_json::Value) -> String {
+    let sdk_config = aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new("eu-west-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+        .load()
+        .await;
+    let client = aws_sdk_secretsmanager::Client::new(&sdk_config);
+    let created = client
+        .create_secret()
+        .name(format!("goal-tracker/db/{}", uuid::Uuid::new_v4()))
+        .secret_string(secret.to_string())
+        .send()
+        .await
+        .expect("moto stores the secret");
+    created.arn().expect("an ARN").to_owned()
+}
+
+/// The gateway binary, configured the AWS way, with everything it prints captured.
+struct Gateway {
+    base: String,
+    child: Child,
+    output: Arc<Mutex<String>>,
+}
+
+impl Gateway {
+    fn start(moto_endpoint: &str, secret_arn: &str, extra_env: &[(&str, &str)]) -> Self {
+        let port = testkit::free_port();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_local"));
+        command
+            .env_remove("DATABASE_URL")
+            .env("DB_SECRET_ARN", secret_arn)
+            .env("AWS_ENDPOINT_URL", moto_endpoint)
+            .env("AWS_REGION", "eu-west-1")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("LOCAL_ADDR", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "debug")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        for (name, value) in extra_env {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().expect("start the local binary");
+        let output = Arc::new(Mutex::new(String::new()));
+        let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        for stream in [
+            Box::new(stdout) as Box<dyn tokio::io::AsyncRead + Unpin + Send>,
+            Box::new(stderr),
+        ] {
+            let output = output.clone();
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(stream).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    output.lock().unwrap().push_str(&(line + "\n"));
+                }
+            });
+        }
+        Self {
+            base: format!("http://127.0.0.1:{port}"),
+            child,
+            output,
+        }
+    }
+
+    /// Waits until it answers `/health` (with any status), or fails with what it printed.
+    async fn wait_until_listening(&mut self) -> reqwest::Response {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(response) = reqwest::get(format!("{}/health", self.base)).await {
+                return response;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("the gateway exited ({status}):\n{}", self.output());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the gateway did not start:\n{}",
+                self.output()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn exit_output(mut self) -> (std::process::ExitStatus, String) {
+        let status = tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .expect("the gateway exits")
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        (status, self.output())
+    }
+
+    fn output(&self) -> String {
+        self.output.lock().unwrap().clone()
+    }
+}
+
+#[tokio::test]
+async fn the_database_secret_is_read_from_secrets_manager_and_never_logged() {
+    let test = "secrets_manager::the_database_secret_is_read_from_secrets_manager_and_never_logged";
+    let Some(moto) = testkit::Moto::start(test) else {
+        return;
+    };
+    let Some(database) = testkit::postgres_database(test).await else {
+        return;
+    };
+    // PostgreSQL trusts local connections, so any password works; this one must never be printed.
+    let password = format!("pw-{}", uuid::Uuid::new_v4().simple());
+    let secret_arn = create_secret(
+        &moto.endpoint,
+        json!({
+            "engine": "postgres",
+            "username": "postgres",
+            "password": password,
+            "host": "db-instance.unreachable.invalid",
+            "port": 5432,
+            "dbname": database.name,
+        }),
+    )
+    .await;
+
+    // DB_HOST stands for the RDS Proxy endpoint; the local server's certificate is self-signed,
+    // so this test encrypts without verifying (the next test shows verification is the default).
+    let mut gateway = Gateway::start(
+        &moto.endpoint,
+        &secret_arn,
+        &[("DB_HOST", "127.0.0.1"), ("DB_SSL_MODE", "require")],
+    );
+    let health = gateway.wait_until_listening().await;
+    assert_eq!(health.status(), 200, "{}", gateway.output());
+    let client = reqwest::Client::new();
+    let created = client
+        .post(format!("{}/goals", gateway.base))
+        .json(&json!({ "name": "stored through the secret's credentials" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let listed: serde_json::Value = client
+        .get(format!("{}/goals", gateway.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed["goals"][0]["name"],
+        "stored through the secret's credentials"
+    );
+
+    let output = gateway.output();
+    assert!(
+        output.contains("via secret"),
+        "the log says where the database is:\n{output}"
+    );
+    assert!(
+        !output.contains(&password),
+        "the password reached the log:\n{output}"
+    );
+    drop(gateway);
+    database.drop_database().await;
+}
+
+#[tokio::test]
+async fn by_default_the_certificate_must_verify() {
+    let test = "secrets_manager::by_default_the_certificate_must_verify";
+    let Some(moto) = testkit::Moto::start(test) else {
+        return;
+    };
+    let secret_arn = create_secret(
+        &moto.endpoint,
+        json!({ "username": "postgres", "password": "unused", "host": "127.0.0.1", "port": "5432", "dbname": "postgres" }),
+    )
+    .await;
+
+    // No DB_SSL_MODE: verify-full. The local server's snakeoil certificate is not publicly
+    // trusted (RDS Proxy's is), so the gateway must refuse the connection it needs to migrate.
+    let gateway = Gateway::start(&moto.endpoint, &secret_arn, &[]);
+    let (status, output) = gateway.exit_output().await;
+    assert!(!status.success(), "connected without verifying the certificate:\n{output}");
+    assert!(output.contains("could not apply migrations"), "{output}");
+    assert!(output.to_lowercase().contains("certificate"), "the error should say why:\n{output}");
+}
+
+#[tokio::test]
+async fn an_unknown_secret_fails_at_init_naming_the_variable() {
+    let test = "secrets_manager::an_unknown_secret_fails_at_init_naming_the_variable";
+    let Some(moto) = testkit::Moto::start(test) else {
+        return;
+    };
+    let missing =
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:goal-tracker/missing-AbCdEf";
+    let gateway = Gateway::start(&moto.endpoint, missing, &[]);
+    let (status, output) = gateway.exit_output().await;
+    assert!(
+        !status.success(),
+        "the gateway started without its secret:\n{output}"
+    );
+    assert!(
+        output.contains("DB_SECRET_ARN"),
+        "the error should name the variable:\n{output}"
+    );
+}
