@@ -66,9 +66,19 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     }
     let text = std::str::from_utf8(bytes)
         .map_err(|_| ApiError::MalformedJson("request body is not valid UTF-8".into()))?;
+    let malformed = |e: serde_json::Error| {
+        ApiError::MalformedJson(format!("request body is not valid JSON: {e}"))
+    };
+    // serde would also read a struct from an array of its fields; the contract's bodies are objects.
+    if !text.trim_start().starts_with('{') {
+        return Err(match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+            Ok(_) => ApiError::Validation("request body must be a JSON object".into()),
+            Err(e) => malformed(e),
+        });
+    }
     serde_json::from_str(text).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => ApiError::Validation(e.to_string()),
-        _ => ApiError::MalformedJson(format!("request body is not valid JSON: {e}")),
+        _ => malformed(e),
     })
 }
 

@@ -2,12 +2,13 @@
 //! and API Gateway events loaded from `events/`.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use goal_tracker::config::Config;
 use goal_tracker::handlers::App;
 use goal_tracker::store::GoalStore;
 use lambda_http::Request;
+use lambda_http::{Body, Response};
+use serde_json::{Map, Value};
 use testkit::{TestPostgres, TestSqlite};
 
 /// A migrated store on a fresh database, and what keeps that database alive.
@@ -22,10 +23,6 @@ impl TestStore {
         self.app.store.as_ref()
     }
 
-    pub fn shared_store(&self) -> Arc<dyn GoalStore> {
-        self.app.store.clone()
-    }
-
     /// Drops the PostgreSQL database, if any. Call it at the end of a test.
     pub async fn finish(self) {
         if let Some(postgres) = self.postgres {
@@ -35,13 +32,18 @@ impl TestStore {
     }
 }
 
-/// An app configured from `DATABASE_URL = url`, migrated.
-pub async fn app_for(url: &str, max_connections: u32) -> App {
+/// An app configured from `DATABASE_URL = url`, through the functions' own config path.
+pub async fn unmigrated_app(url: &str, max_connections: u32) -> App {
     let config = Config::from_lookup(|name| (name == "DATABASE_URL").then(|| url.to_owned()))
         .expect("a valid test configuration");
-    let app = App::from_config(&config, max_connections)
+    App::from_config(&config, max_connections)
         .await
-        .expect("the app builds");
+        .expect("the app builds")
+}
+
+/// [`unmigrated_app`], with the migrations applied.
+pub async fn app_for(url: &str, max_connections: u32) -> App {
+    let app = unmigrated_app(url, max_connections).await;
     app.store.migrate().await.expect("migrations apply");
     app
 }
@@ -77,4 +79,162 @@ pub fn event(name: &str) -> Request {
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     lambda_http::request::from_str(&json)
         .unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
+}
+
+/// The folder of the sample events.
+pub fn events_dir() -> PathBuf {
+    testkit::workspace_root().join("events")
+}
+
+/// The JSON of an event in `events/`, to edit before building a request with [`request`].
+pub fn event_json(name: &str) -> Value {
+    let path = event_path(name);
+    let json =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_json::from_str(&json).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
+}
+
+/// A request from (edited) event JSON, parsed exactly as the Lambda runtime parses it.
+pub fn request(event: &Value) -> Request {
+    lambda_http::request::from_str(&event.to_string())
+        .unwrap_or_else(|e| panic!("parse edited event: {e}\n{event:#}"))
+}
+
+/// Replaces the body with text, as API Gateway passes a text body; `None` removes the body as
+/// API Gateway does for an empty one. `content-length` follows.
+pub fn set_text_body(event: &mut Value, body: Option<&str>) {
+    let len = body.map_or(0, str::len);
+    match body {
+        Some(text) => event["body"] = Value::from(text),
+        None => {
+            object(event).remove("body");
+        }
+    }
+    event["isBase64Encoded"] = Value::from(false);
+    set_header(event, "content-length", Some(&len.to_string()));
+}
+
+/// Replaces the body with bytes, base64-encoded with `isBase64Encoded: true`, as API Gateway
+/// passes a body it does not take for text. `content-length` is that of the bytes.
+pub fn set_binary_body(event: &mut Value, body: &[u8]) {
+    use base64::Engine;
+    event["body"] = Value::from(base64::engine::general_purpose::STANDARD.encode(body));
+    event["isBase64Encoded"] = Value::from(true);
+    set_header(event, "content-length", Some(&body.len().to_string()));
+}
+
+/// Sets a header (names are lower case in HTTP API events) or, with `None`, removes it.
+pub fn set_header(event: &mut Value, name: &str, value: Option<&str>) {
+    let headers = object(&mut event["headers"]);
+    match value {
+        Some(value) => {
+            headers.insert(name.to_ascii_lowercase(), Value::from(value));
+        }
+        None => {
+            headers.remove(&name.to_ascii_lowercase());
+        }
+    }
+}
+
+/// Points a `/goals/{id}` event at another id, written as given: the path, the request
+/// context's path and the path parameter move together, as API Gateway fills them.
+pub fn set_goal_id(event: &mut Value, raw_id: &str) {
+    let path = format!("/goals/{raw_id}");
+    event["rawPath"] = Value::from(path.as_str());
+    event["requestContext"]["http"]["path"] = Value::from(path);
+    event["pathParameters"] = serde_json::json!({ "id": raw_id });
+}
+
+/// Replaces the query string: `rawQueryString` percent-encoded, `queryStringParameters`
+/// decoded, and absent when there are no parameters, as API Gateway sends them.
+pub fn set_query(event: &mut Value, params: &[(&str, &str)]) {
+    let raw = params
+        .iter()
+        .map(|(name, value)| format!("{}={}", percent_encode(name), percent_encode(value)))
+        .collect::<Vec<_>>()
+        .join("&");
+    event["rawQueryString"] = Value::from(raw);
+    if params.is_empty() {
+        object(event).remove("queryStringParameters");
+    } else {
+        let decoded: Map<String, Value> = params
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), Value::from(*value)))
+            .collect();
+        event["queryStringParameters"] = Value::Object(decoded);
+    }
+}
+
+/// Sets what the Lambda authorizer said (`requestContext.authorizer`), or with `None` removes
+/// the authorizer, as on a route that has none.
+pub fn set_authorizer(event: &mut Value, authorizer: Option<Value>) {
+    let context = object(&mut event["requestContext"]);
+    match authorizer {
+        Some(authorizer) => {
+            context.insert("authorizer".to_owned(), authorizer);
+        }
+        None => {
+            context.remove("authorizer");
+        }
+    }
+}
+
+/// Every byte but the URL-unreserved ones as `%XX`.
+pub fn percent_encode(raw: &str) -> String {
+    raw.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn object(value: &mut Value) -> &mut Map<String, Value> {
+    value.as_object_mut().expect("a JSON object in the event")
+}
+
+/// A response body as JSON.
+pub fn json_of(response: &Response<Body>) -> Value {
+    serde_json::from_slice(response.body().as_ref()).unwrap_or_else(|e| {
+        panic!(
+            "response body is not JSON ({e}): {:?}",
+            String::from_utf8_lossy(response.body().as_ref())
+        )
+    })
+}
+
+/// Asserts an error response: the status, `Content-Type: application/json`, and exactly
+/// `{"error":{"code","message"}}` with the stable code and a message. `case` names the case.
+pub fn assert_error(response: &Response<Body>, status: u16, code: &str, case: &str) {
+    let body = String::from_utf8_lossy(response.body().as_ref()).into_owned();
+    assert_eq!(
+        response.status().as_u16(),
+        status,
+        "{case}: status (body {body})"
+    );
+    assert_eq!(
+        response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/json"),
+        "{case}: content type"
+    );
+    let json = json_of(response);
+    let error = json
+        .as_object()
+        .filter(|top| top.len() == 1)
+        .and_then(|top| top.get("error"))
+        .and_then(Value::as_object)
+        .unwrap_or_else(|| panic!("{case}: not an error body: {body}"));
+    let mut keys: Vec<_> = error.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["code", "message"], "{case}: error fields in {body}");
+    assert_eq!(error["code"], code, "{case}: code (body {body})");
+    assert!(
+        error["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{case}: a message (body {body})"
+    );
 }

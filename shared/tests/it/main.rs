@@ -1,6 +1,10 @@
 //! Integration tests of the shared crate, one binary: store conformance on both engines,
-//! handlers fed with `events/*.json`, bad input, and the store behind PgBouncer.
+//! handlers fed with `events/*.json`, bad input, the store behind PgBouncer, and the route
+//! table against `functions/`.
 
+mod bad_input;
+mod events;
 mod helpers;
 mod pgbouncer;
+mod routes;
 mod store_conformance;

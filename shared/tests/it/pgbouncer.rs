@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use goal_tracker::domain::{GoalName, GoalPatch, NewGoal, Owner, PageLimit};
 use goal_tracker::store::list_page;
 
-use crate::helpers::app_for;
+use crate::helpers::{app_for, unmigrated_app};
 
 const TASKS: usize = 20;
 const OPERATIONS_PER_TASK: usize = 50;
@@ -56,7 +56,7 @@ async fn twenty_lambda_environments_share_a_transaction_pooler_without_errors() 
 /// One Lambda environment: its own pool of one connection, 50 operations of every kind,
 /// checked against what it expects after each step.
 async fn run_mixed_operations(task: usize, url: &str) -> Result<(), String> {
-    let app = app_without_migrations(url).await;
+    let app = unmigrated_app(url, 1).await;
     let store = app.store.as_ref();
     let owner = Owner::new(&format!("owner-{task}")).unwrap();
     let mut expected = BTreeMap::new();
@@ -118,14 +118,4 @@ async fn run_mixed_operations(task: usize, url: &str) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-async fn app_without_migrations(url: &str) -> goal_tracker::handlers::App {
-    let config = goal_tracker::config::Config::from_lookup(|name| {
-        (name == "DATABASE_URL").then(|| url.to_owned())
-    })
-    .expect("a valid configuration");
-    goal_tracker::handlers::App::from_config(&config, 1)
-        .await
-        .expect("the app builds")
 }
