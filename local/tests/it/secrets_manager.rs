@@ -197,9 +197,15 @@ async fn by_default_the_certificate_must_verify() {
     // trusted (RDS Proxy's is), so the gateway must refuse the connection it needs to migrate.
     let gateway = Gateway::start(&moto.endpoint, &secret_arn, &[]);
     let (status, output) = gateway.exit_output().await;
-    assert!(!status.success(), "connected without verifying the certificate:\n{output}");
+    assert!(
+        !status.success(),
+        "connected without verifying the certificate:\n{output}"
+    );
     assert!(output.contains("could not apply migrations"), "{output}");
-    assert!(output.to_lowercase().contains("certificate"), "the error should say why:\n{output}");
+    assert!(
+        output.to_lowercase().contains("certificate"),
+        "the error should say why:\n{output}"
+    );
 }
 
 #[tokio::test]
