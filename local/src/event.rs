@@ -134,3 +134,96 @@ fn join_repeated(map: &mut Map<String, Value>, name: &str, value: String) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use axum::http::{Method, Request};
+    use goal_tracker::routes::{match_route, RouteMatch};
+
+    use super::*;
+
+    /// Every field path of a JSON value, not descending into the free-form maps.
+    fn field_paths(value: &Value, prefix: &str, paths: &mut BTreeSet<String>) {
+        if let Value::Object(fields) = value {
+            for (name, inner) in fields {
+                let path = format!("{prefix}/{name}");
+                paths.insert(path.clone());
+                if !matches!(
+                    name.as_str(),
+                    "headers" | "queryStringParameters" | "pathParameters" | "lambda"
+                ) {
+                    field_paths(inner, &path, paths);
+                }
+            }
+        }
+    }
+
+    fn local_event(method: Method, uri: &str, body: &[u8], headers: &[(&str, &str)]) -> Value {
+        let mut request = Request::builder().method(method.clone()).uri(uri);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let (parts, ()) = request.body(()).unwrap().into_parts();
+        let RouteMatch::Found(route, path_parameters) = match_route(&method, parts.uri.path())
+        else {
+            panic!("{uri} has no route");
+        };
+        api_gateway_v2(&HttpRequest {
+            route,
+            path_parameters: &path_parameters,
+            parts: &parts,
+            body,
+            peer: "127.0.0.1:50000".parse().unwrap(),
+            owner: "alice",
+        })
+    }
+
+    #[test]
+    fn the_event_has_every_field_of_a_real_api_gateway_event() {
+        let sample: Value = serde_json::from_str(include_str!("../../events/update-goal.json"))
+            .expect("a sample event");
+        let local = local_event(
+            Method::PATCH,
+            "/goals/1",
+            br#"{"completed":true}"#,
+            &[
+                ("host", "127.0.0.1:3000"),
+                ("content-type", "application/json"),
+                ("user-agent", "curl/8"),
+            ],
+        );
+        let (mut expected, mut actual) = (BTreeSet::new(), BTreeSet::new());
+        field_paths(&sample, "", &mut expected);
+        field_paths(&local, "", &mut actual);
+        let missing: Vec<_> = expected.difference(&actual).collect();
+        assert!(missing.is_empty(), "the local event lacks {missing:?}");
+        assert_eq!(local["routeKey"], "PATCH /goals/{id}");
+        assert_eq!(local["pathParameters"]["id"], "1");
+        assert_eq!(
+            local["requestContext"]["authorizer"]["lambda"]["owner"],
+            "alice"
+        );
+    }
+
+    #[test]
+    fn repeats_are_joined_cookies_set_apart_and_binary_bodies_base64_encoded() {
+        let local = local_event(
+            Method::POST,
+            "/goals?tag=a&tag=b&q=caf%C3%A9+au+lait",
+            &[0xff, 0x00, 0xfe],
+            &[("x-trace", "1"), ("x-trace", "2"), ("cookie", "a=1; b=2")],
+        );
+        assert_eq!(
+            local["queryStringParameters"],
+            json!({ "tag": "a,b", "q": "café au lait" })
+        );
+        assert_eq!(local["rawQueryString"], "tag=a&tag=b&q=caf%C3%A9+au+lait");
+        assert_eq!(local["headers"]["x-trace"], "1,2");
+        assert_eq!(local["cookies"], json!(["a=1", "b=2"]));
+        assert_eq!(local["headers"].get("cookie"), None);
+        assert_eq!(local["isBase64Encoded"], true);
+        assert_eq!(local["body"], BASE64.encode([0xff, 0x00, 0xfe]));
+    }
+}
