@@ -51,7 +51,7 @@ impl Gateway {
             .env("AWS_SECRET_ACCESS_KEY", "testing")
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("LOCAL_ADDR", format!("127.0.0.1:{port}"))
-            .env("RUST_LOG", "debug")
+            .env("RUST_LOG", "trace")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
@@ -123,7 +123,8 @@ async fn the_database_secret_is_read_from_secrets_manager_and_never_logged() {
     let Some(database) = testkit::postgres_database(test).await else {
         return;
     };
-    // PostgreSQL trusts local connections, so any password works; this one must never be printed.
+    // PostgreSQL trusts local connections, so any password works; this one must never be printed,
+    // not even at the most verbose log level (`RUST_LOG=trace`, which the gateway runs with here).
     let password = format!("pw-{}", uuid::Uuid::new_v4().simple());
     let secret_arn = create_secret(
         &moto.endpoint,
