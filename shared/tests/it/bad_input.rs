@@ -5,47 +5,18 @@
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use goal_tracker::domain::{Goal, GoalName, NewGoal, Owner, PageLimit};
+use goal_tracker::domain::{Goal, GoalPatch, PageLimit};
 use goal_tracker::handlers::{handle, App};
 use goal_tracker::request::MAX_BODY_BYTES;
 use goal_tracker::routes::Endpoint;
 use goal_tracker::store::list_page;
+use lambda_http::{Body, Response};
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    assert_error, event_json, json_of, request, set_authorizer, set_binary_body, set_goal_id,
-    set_header, set_query, set_text_body,
+    assert_error, event_json, json_of, new_goal, on_both_engines, owner, request, set_authorizer,
+    set_binary_body, set_goal_id, set_header, set_query, set_text_body,
 };
-
-/// Declares each class as `sqlite::<class>` and `postgres::<class>`, on a fresh database each.
-macro_rules! on_both_engines {
-    ($($class:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $class() {
-                    let test = crate::helpers::sqlite_store().await;
-                    super::$class(&test.app).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $class() {
-                    let Some(test) = crate::helpers::postgres_store(
-                        concat!("bad_input::postgres::", stringify!($class)),
-                    )
-                    .await else {
-                        return;
-                    };
-                    super::$class(&test.app).await;
-                    test.finish().await;
-                }
-            )*
-        }
-    };
-}
 
 on_both_engines!(
     malformed_json_answers_400_malformed_json,
@@ -70,31 +41,17 @@ on_both_engines!(
     sql_metacharacters_and_emoji_in_a_name_are_stored_and_returned_verbatim,
 );
 
-/// The contract's bodies are JSON objects. serde's derived `Deserialize` would also read a
-/// struct from an array of its fields in order (`["Learn Rust"]` as a create), so arrays are
-/// refused explicitly.
-async fn a_json_array_for_a_body_answers_400_validation_failed(app: &App) {
-    let id = seed(app).await;
-    let rows = vec![
-        row(
-            "POST an array holding the name",
-            Endpoint::CreateGoal,
-            create(r#"["Learn Rust"]"#),
-            400,
-            "validation_failed",
-        ),
-        row(
-            "PATCH an array holding name and completed",
-            Endpoint::UpdateGoal,
-            update(id, "[null, true]"),
-            400,
-            "validation_failed",
-        ),
-    ];
-    check(app, "a JSON array for a body", rows).await;
-}
-
 // --- the table ------------------------------------------------------------------------------
+
+/// A documented error answer: the status and its stable code.
+type Answer = (u16, &'static str);
+
+const MALFORMED_JSON: Answer = (400, "malformed_json");
+const VALIDATION_FAILED: Answer = (400, "validation_failed");
+const UNAUTHORIZED: Answer = (401, "unauthorized");
+const NOT_FOUND: Answer = (404, "not_found");
+const PAYLOAD_TOO_LARGE: Answer = (413, "payload_too_large");
+const UNSUPPORTED_MEDIA_TYPE: Answer = (415, "unsupported_media_type");
 
 /// One bad request and the answer it must get.
 struct Row {
@@ -102,24 +59,26 @@ struct Row {
     case: String,
     endpoint: Endpoint,
     event: Value,
-    status: u16,
-    code: &'static str,
+    answer: Answer,
 }
 
-fn row(
-    case: impl Into<String>,
-    endpoint: Endpoint,
-    event: Value,
-    status: u16,
-    code: &'static str,
-) -> Row {
+fn row(case: impl Into<String>, endpoint: Endpoint, event: Value, answer: Answer) -> Row {
     Row {
         case: case.into(),
         endpoint,
         event,
-        status,
-        code,
+        answer,
     }
+}
+
+/// A `POST /goals` row: most bad input is a create or an update, named by its method.
+fn post(case: &str, event: Value, answer: Answer) -> Row {
+    row(format!("POST {case}"), Endpoint::CreateGoal, event, answer)
+}
+
+/// A `PATCH /goals/{id}` row.
+fn patch(case: &str, event: Value, answer: Answer) -> Row {
+    row(format!("PATCH {case}"), Endpoint::UpdateGoal, event, answer)
 }
 
 /// Sends every row; each must answer its status and code and change no goal of anyone.
@@ -128,14 +87,11 @@ async fn check(app: &App, class: &str, rows: Vec<Row>) {
     for row in rows {
         let case = format!("{class}: {}", row.case);
         let before = snapshot(app).await;
-        let response = handle(app, row.endpoint, request(&row.event)).await;
-        assert_error(&response, row.status, row.code, &case);
+        let response = send(app, row.endpoint, &row.event).await;
+        let (status, code) = row.answer;
+        assert_error(&response, status, code, &case);
         assert_eq!(snapshot(app).await, before, "{case}: the data changed");
     }
-}
-
-fn owner(name: &str) -> Owner {
-    Owner::new(name).expect("a valid owner")
 }
 
 /// Alice's goals and bob's, in full.
@@ -158,18 +114,15 @@ async fn snapshot(app: &App) -> (Vec<Goal>, Vec<Goal>) {
 /// Answers the id of alice's first goal, which the `/goals/{id}` rows address.
 async fn seed(app: &App) -> i64 {
     let store = app.store.as_ref();
-    let create = |name: &str| NewGoal {
-        name: GoalName::parse(name).unwrap(),
-    };
     let target = store
-        .create(&owner("alice"), &create("learn Rust"))
+        .create(&owner("alice"), &new_goal("learn Rust"))
         .await
         .unwrap();
     let done = store
-        .create(&owner("alice"), &create("read a book"))
+        .create(&owner("alice"), &new_goal("read a book"))
         .await
         .unwrap();
-    let patch = goal_tracker::domain::GoalPatch {
+    let patch = GoalPatch {
         name: None,
         completed: Some(true),
     };
@@ -178,13 +131,35 @@ async fn seed(app: &App) -> i64 {
         .await
         .unwrap();
     store
-        .create(&owner("bob"), &create("bob's goal"))
+        .create(&owner("bob"), &new_goal("bob's goal"))
         .await
         .unwrap();
     target.id.get()
 }
 
 // --- requests built from the events ---------------------------------------------------------
+
+/// The events of the `/goals/{id}` routes, with the endpoint each is sent to.
+const BY_ID: [(&str, Endpoint); 3] = [
+    ("get-goal.json", Endpoint::GetGoal),
+    ("update-goal.json", Endpoint::UpdateGoal),
+    ("delete-goal.json", Endpoint::DeleteGoal),
+];
+
+/// Answers an edited event as the function of `endpoint` would.
+async fn send(app: &App, endpoint: Endpoint, event: &Value) -> Response<Body> {
+    handle(app, endpoint, request(event)).await
+}
+
+/// `GET /goals/{id}` of a goal as a create answered it: what the store kept.
+async fn get_back(app: &App, goal: &Value) -> Response<Body> {
+    send(
+        app,
+        Endpoint::GetGoal,
+        &at_id("get-goal.json", &goal["id"].to_string()),
+    )
+    .await
+}
 
 /// `create-goal.json` with this text body.
 fn create(body: &str) -> Value {
@@ -200,20 +175,28 @@ fn create_bytes(body: &[u8]) -> Value {
     event
 }
 
+/// A valid create sent with this content type (or none), to test the content type alone.
+fn create_as(content_type: Option<&str>) -> Value {
+    with_content_type(create(r#"{"name": "Learn Rust"}"#), content_type)
+}
+
 /// `update-goal.json` addressing goal `id`, with this text body.
 fn update(id: i64, body: &str) -> Value {
-    let mut event = event_json("update-goal.json");
-    set_goal_id(&mut event, &id.to_string());
+    let mut event = at_id("update-goal.json", &id.to_string());
     set_text_body(&mut event, Some(body));
     event
 }
 
 /// `update-goal.json` addressing goal `id`, with this body base64-encoded.
 fn update_bytes(id: i64, body: &[u8]) -> Value {
-    let mut event = event_json("update-goal.json");
-    set_goal_id(&mut event, &id.to_string());
+    let mut event = at_id("update-goal.json", &id.to_string());
     set_binary_body(&mut event, body);
     event
+}
+
+/// A valid update of goal `id` sent with this content type (or none).
+fn update_as(id: i64, content_type: Option<&str>) -> Value {
+    with_content_type(update(id, r#"{"completed": true}"#), content_type)
 }
 
 /// An event of a `/goals/{id}` route addressing the id as written.
@@ -237,6 +220,11 @@ fn with_content_type(mut event: Value, content_type: Option<&str>) -> Value {
 
 fn name_body(name: &str) -> String {
     json!({ "name": name }).to_string()
+}
+
+/// A patch that renames and completes: the name must be refused even with a valid field.
+fn rename_and_complete_body(name: &str) -> String {
+    json!({ "name": name, "completed": true }).to_string()
 }
 
 /// `body` followed by spaces up to exactly `len` bytes: still the same JSON.
@@ -282,13 +270,7 @@ async fn malformed_json_answers_400_malformed_json(app: &App) {
         ),
         ("NaN", r#"{"name": NaN}"#),
     ] {
-        rows.push(row(
-            format!("POST {case}"),
-            Endpoint::CreateGoal,
-            create(body),
-            400,
-            "malformed_json",
-        ));
+        rows.push(post(case, create(body), MALFORMED_JSON));
     }
     for (case, body) in [
         ("a misspelt literal", r#"{"completed": tru}"#),
@@ -296,13 +278,7 @@ async fn malformed_json_answers_400_malformed_json(app: &App) {
         ("an unterminated object", r#"{"completed": true"#),
         ("a trailing comma", r#"{"completed": true,}"#),
     ] {
-        rows.push(row(
-            format!("PATCH {case}"),
-            Endpoint::UpdateGoal,
-            update(id, body),
-            400,
-            "malformed_json",
-        ));
+        rows.push(patch(case, update(id, body), MALFORMED_JSON));
     }
     check(app, "malformed JSON", rows).await;
 }
@@ -326,13 +302,7 @@ async fn json_of_the_wrong_types_answers_400_validation_failed(app: &App) {
         ("JSON null", "null"),
         ("an empty JSON array", "[]"),
     ] {
-        rows.push(row(
-            format!("POST {case}"),
-            Endpoint::CreateGoal,
-            create(body),
-            400,
-            "validation_failed",
-        ));
+        rows.push(post(case, create(body), VALIDATION_FAILED));
     }
     for (case, body) in [
         ("a string for completed", r#"{"completed": "true"}"#),
@@ -349,15 +319,29 @@ async fn json_of_the_wrong_types_answers_400_validation_failed(app: &App) {
         ("a JSON string", r#""done""#),
         ("JSON true", "true"),
     ] {
-        rows.push(row(
-            format!("PATCH {case}"),
-            Endpoint::UpdateGoal,
-            update(id, body),
-            400,
-            "validation_failed",
-        ));
+        rows.push(patch(case, update(id, body), VALIDATION_FAILED));
     }
     check(app, "JSON of the wrong types", rows).await;
+}
+
+/// The contract's bodies are JSON objects. serde's derived `Deserialize` would also read a
+/// struct from an array of its fields in order (`["Learn Rust"]` as a create), so arrays are
+/// refused explicitly.
+async fn a_json_array_for_a_body_answers_400_validation_failed(app: &App) {
+    let id = seed(app).await;
+    let rows = vec![
+        post(
+            "an array holding the name",
+            create(r#"["Learn Rust"]"#),
+            VALIDATION_FAILED,
+        ),
+        patch(
+            "an array holding name and completed",
+            update(id, "[null, true]"),
+            VALIDATION_FAILED,
+        ),
+    ];
+    check(app, "a JSON array for a body", rows).await;
 }
 
 async fn a_missing_body_answers_400_malformed_json(app: &App) {
@@ -367,48 +351,20 @@ async fn a_missing_body_answers_400_malformed_json(app: &App) {
     let mut patch_no_body = at_id("update-goal.json", &id.to_string());
     set_text_body(&mut patch_no_body, None);
     let rows = vec![
-        row(
-            "POST without a body",
-            Endpoint::CreateGoal,
-            no_body,
-            400,
-            "malformed_json",
-        ),
-        row(
-            "POST with an empty string body",
-            Endpoint::CreateGoal,
-            create(""),
-            400,
-            "malformed_json",
-        ),
-        row(
-            "POST with an empty base64 body",
-            Endpoint::CreateGoal,
+        post("without a body", no_body, MALFORMED_JSON),
+        post("with an empty string body", create(""), MALFORMED_JSON),
+        post(
+            "with an empty base64 body",
             create_bytes(b""),
-            400,
-            "malformed_json",
+            MALFORMED_JSON,
         ),
-        row(
-            "POST with a body of only whitespace",
-            Endpoint::CreateGoal,
+        post(
+            "with a body of only whitespace",
             create(" \r\n\t "),
-            400,
-            "malformed_json",
+            MALFORMED_JSON,
         ),
-        row(
-            "PATCH without a body",
-            Endpoint::UpdateGoal,
-            patch_no_body,
-            400,
-            "malformed_json",
-        ),
-        row(
-            "PATCH with an empty string body",
-            Endpoint::UpdateGoal,
-            update(id, ""),
-            400,
-            "malformed_json",
-        ),
+        patch("without a body", patch_no_body, MALFORMED_JSON),
+        patch("with an empty string body", update(id, ""), MALFORMED_JSON),
     ];
     check(app, "a missing body", rows).await;
 }
@@ -424,27 +380,14 @@ async fn an_empty_or_all_whitespace_name_answers_400_validation_failed(app: &App
         ("a name of no-break spaces", "\u{a0}\u{a0}"),
         ("a name of em spaces", "\u{2003}\u{2003}"),
     ] {
-        rows.push(row(
-            format!("POST {case}"),
-            Endpoint::CreateGoal,
-            create(&name_body(name)),
-            400,
-            "validation_failed",
-        ));
-        rows.push(row(
-            format!("PATCH {case}"),
-            Endpoint::UpdateGoal,
-            update(id, &json!({ "name": name, "completed": true }).to_string()),
-            400,
-            "validation_failed",
-        ));
+        rows.push(post(case, create(&name_body(name)), VALIDATION_FAILED));
+        let body = rename_and_complete_body(name);
+        rows.push(patch(case, update(id, &body), VALIDATION_FAILED));
     }
-    rows.push(row(
-        "POST an empty goal_name",
-        Endpoint::CreateGoal,
+    rows.push(post(
+        "an empty goal_name",
         create(r#"{"goal_name": "  "}"#),
-        400,
-        "validation_failed",
+        VALIDATION_FAILED,
     ));
     check(app, "an empty or all-whitespace name", rows).await;
 }
@@ -464,20 +407,9 @@ async fn a_name_of_256_characters_answers_400_validation_failed(app: &App) {
         ),
         ("10 000 letters", "a".repeat(10_000)),
     ] {
-        rows.push(row(
-            format!("POST {case}"),
-            Endpoint::CreateGoal,
-            create(&name_body(&name)),
-            400,
-            "validation_failed",
-        ));
-        rows.push(row(
-            format!("PATCH {case}"),
-            Endpoint::UpdateGoal,
-            update(id, &json!({ "name": name, "completed": true }).to_string()),
-            400,
-            "validation_failed",
-        ));
+        rows.push(post(case, create(&name_body(&name)), VALIDATION_FAILED));
+        let body = rename_and_complete_body(&name);
+        rows.push(patch(case, update(id, &body), VALIDATION_FAILED));
     }
     check(app, "a name of 256 characters", rows).await;
 }
@@ -496,30 +428,15 @@ async fn a_name_of_255_multibyte_characters_is_accepted(app: &App) {
             "🎯".repeat(255),
         ),
     ] {
-        let response = handle(
-            app,
-            Endpoint::CreateGoal,
-            request(&create(&name_body(&sent))),
-        )
-        .await;
+        let response = send(app, Endpoint::CreateGoal, &create(&name_body(&sent))).await;
         assert_eq!(response.status(), 201, "POST {case}");
         let created = json_of(&response);
         assert_eq!(created["name"], stored.as_str(), "POST {case}: name");
 
-        let got = handle(
-            app,
-            Endpoint::GetGoal,
-            request(&at_id("get-goal.json", &created["id"].to_string())),
-        )
-        .await;
+        let got = get_back(app, &created).await;
         assert_eq!(json_of(&got), created, "POST {case}: reads back");
 
-        let response = handle(
-            app,
-            Endpoint::UpdateGoal,
-            request(&update(id, &name_body(&sent))),
-        )
-        .await;
+        let response = send(app, Endpoint::UpdateGoal, &update(id, &name_body(&sent))).await;
         assert_eq!(response.status(), 200, "PATCH {case}");
         assert_eq!(
             json_of(&response)["name"],
@@ -545,20 +462,9 @@ async fn control_characters_in_a_name_answer_400_validation_failed(app: &App) {
         ("the C1 control NEL", "next\u{85}line"),
         ("the C1 control CSI", "c1\u{9b}"),
     ] {
-        rows.push(row(
-            format!("POST {case}"),
-            Endpoint::CreateGoal,
-            create(&name_body(name)),
-            400,
-            "validation_failed",
-        ));
-        rows.push(row(
-            format!("PATCH {case}"),
-            Endpoint::UpdateGoal,
-            update(id, &name_body(name)),
-            400,
-            "validation_failed",
-        ));
+        let body = name_body(name);
+        rows.push(post(case, create(&body), VALIDATION_FAILED));
+        rows.push(patch(case, update(id, &body), VALIDATION_FAILED));
     }
     check(app, "control characters in a name", rows).await;
 }
@@ -581,19 +487,11 @@ async fn a_non_json_content_type_on_a_write_answers_415_unsupported_media_type(a
         ("octet-stream", Some("application/octet-stream")),
         ("no content type", None),
     ] {
-        rows.push(row(
-            format!("POST {case}"),
-            Endpoint::CreateGoal,
-            with_content_type(create(r#"{"name": "Learn Rust"}"#), content_type),
-            415,
-            "unsupported_media_type",
-        ));
-        rows.push(row(
-            format!("PATCH {case}"),
-            Endpoint::UpdateGoal,
-            with_content_type(update(id, r#"{"completed": true}"#), content_type),
-            415,
-            "unsupported_media_type",
+        rows.push(post(case, create_as(content_type), UNSUPPORTED_MEDIA_TYPE));
+        rows.push(patch(
+            case,
+            update_as(id, content_type),
+            UNSUPPORTED_MEDIA_TYPE,
         ));
     }
     check(app, "a non-JSON content type on a write", rows).await;
@@ -610,23 +508,12 @@ async fn json_media_types_with_parameters_or_a_json_suffix_are_accepted(app: &Ap
         "application/merge-patch+json",
         "application/vnd.goals+json; version=1",
     ] {
-        let response = handle(
-            app,
-            Endpoint::CreateGoal,
-            request(&with_content_type(
-                create(r#"{"name": "Learn Rust"}"#),
-                Some(content_type),
-            )),
-        )
-        .await;
+        let response = send(app, Endpoint::CreateGoal, &create_as(Some(content_type))).await;
         assert_eq!(response.status(), 201, "POST as {content_type}");
-        let response = handle(
+        let response = send(
             app,
             Endpoint::UpdateGoal,
-            request(&with_content_type(
-                update(id, r#"{"completed": true}"#),
-                Some(content_type),
-            )),
+            &update_as(id, Some(content_type)),
         )
         .await;
         assert_eq!(response.status(), 200, "PATCH as {content_type}");
@@ -638,61 +525,45 @@ async fn a_body_over_64_kib_answers_413_payload_too_large(app: &App) {
     let over = MAX_BODY_BYTES + 1;
     assert_eq!(MAX_BODY_BYTES, 65_536, "the documented limit is 64 KiB");
     let rows = vec![
-        row(
-            "POST a long name, one byte over",
-            Endpoint::CreateGoal,
+        post(
+            "a long name, one byte over",
             create(&long_name_body(over)),
-            413,
-            "payload_too_large",
+            PAYLOAD_TOO_LARGE,
         ),
-        row(
-            "POST a valid goal padded with whitespace, one byte over",
-            Endpoint::CreateGoal,
+        post(
+            "a valid goal padded with whitespace, one byte over",
             create(&padded_create_body(over)),
-            413,
-            "payload_too_large",
+            PAYLOAD_TOO_LARGE,
         ),
-        row(
-            "POST 1 MiB",
-            Endpoint::CreateGoal,
+        post(
+            "1 MiB",
             create(&long_name_body(1024 * 1024)),
-            413,
-            "payload_too_large",
+            PAYLOAD_TOO_LARGE,
         ),
-        row(
-            "POST one byte over as base64",
-            Endpoint::CreateGoal,
+        post(
+            "one byte over as base64",
             create_bytes(padded_create_body(over).as_bytes()),
-            413,
-            "payload_too_large",
+            PAYLOAD_TOO_LARGE,
         ),
-        row(
-            "POST one byte over as text/plain (size is checked first)",
-            Endpoint::CreateGoal,
+        post(
+            "one byte over as text/plain (size is checked first)",
             with_content_type(create(&padded_create_body(over)), Some("text/plain")),
-            413,
-            "payload_too_large",
+            PAYLOAD_TOO_LARGE,
         ),
-        row(
-            "POST one byte over of invalid UTF-8 (size is checked first)",
-            Endpoint::CreateGoal,
+        post(
+            "one byte over of invalid UTF-8 (size is checked first)",
             create_bytes(&vec![0xff; over]),
-            413,
-            "payload_too_large",
+            PAYLOAD_TOO_LARGE,
         ),
-        row(
-            "PATCH one byte over",
-            Endpoint::UpdateGoal,
+        patch(
+            "one byte over",
             update(id, &padded(r#"{"completed": true}"#, over)),
-            413,
-            "payload_too_large",
+            PAYLOAD_TOO_LARGE,
         ),
-        row(
-            "POST exactly 64 KiB is read, then refused for its long name",
-            Endpoint::CreateGoal,
+        post(
+            "exactly 64 KiB is read, then refused for its long name",
             create(&long_name_body(MAX_BODY_BYTES)),
-            400,
-            "validation_failed",
+            VALIDATION_FAILED,
         ),
     ];
     check(app, "a body over 64 KiB", rows).await;
@@ -703,7 +574,7 @@ async fn a_body_of_exactly_64_kib_is_read(app: &App) {
     seed(app).await;
     let body = padded_create_body(MAX_BODY_BYTES);
     assert_eq!(body.len(), MAX_BODY_BYTES);
-    let response = handle(app, Endpoint::CreateGoal, request(&create(&body))).await;
+    let response = send(app, Endpoint::CreateGoal, &create(&body)).await;
     assert_eq!(response.status(), 201, "a 64 KiB body is within the limit");
     assert_eq!(json_of(&response)["name"], "a valid goal");
 }
@@ -732,20 +603,12 @@ async fn invalid_utf8_answers_400_malformed_json(app: &App) {
         ),
         ("UTF-16 JSON", utf16),
     ] {
-        rows.push(row(
-            format!("POST {case}"),
-            Endpoint::CreateGoal,
-            create_bytes(&body),
-            400,
-            "malformed_json",
-        ));
+        rows.push(post(case, create_bytes(&body), MALFORMED_JSON));
     }
-    rows.push(row(
-        "PATCH a Latin-1 é",
-        Endpoint::UpdateGoal,
+    rows.push(patch(
+        "a Latin-1 é",
         update_bytes(id, b"{\"name\":\"caf\xe9\"}"),
-        400,
-        "malformed_json",
+        MALFORMED_JSON,
     ));
     check(app, "invalid UTF-8", rows).await;
 }
@@ -766,31 +629,21 @@ async fn an_id_that_is_not_a_positive_64_bit_integer_answers_400_validation_fail
         "0x1",
         "１",
     ] {
-        for (file, endpoint) in [
-            ("get-goal.json", Endpoint::GetGoal),
-            ("update-goal.json", Endpoint::UpdateGoal),
-            ("delete-goal.json", Endpoint::DeleteGoal),
-        ] {
+        for (file, endpoint) in BY_ID {
             rows.push(row(
                 format!("{endpoint:?} id {raw:?}"),
                 endpoint,
                 at_id(file, raw),
-                400,
-                "validation_failed",
+                VALIDATION_FAILED,
             ));
         }
     }
-    for (file, endpoint) in [
-        ("get-goal.json", Endpoint::GetGoal),
-        ("update-goal.json", Endpoint::UpdateGoal),
-        ("delete-goal.json", Endpoint::DeleteGoal),
-    ] {
+    for (file, endpoint) in BY_ID {
         rows.push(row(
             format!("{endpoint:?} id i64::MAX is an id, of no goal"),
             endpoint,
             at_id(file, &i64::MAX.to_string()),
-            404,
-            "not_found",
+            NOT_FOUND,
         ));
     }
     check(app, "an id that is not a positive 64-bit integer", rows).await;
@@ -816,8 +669,7 @@ async fn a_limit_out_of_range_answers_400_validation_failed(app: &App) {
             format!("limit {raw:?}"),
             Endpoint::ListGoals,
             list(&[("limit", raw)]),
-            400,
-            "validation_failed",
+            VALIDATION_FAILED,
         )
     })
     .collect();
@@ -850,8 +702,7 @@ async fn a_forged_or_garbled_cursor_answers_400_validation_failed(app: &App) {
             format!("cursor {case} ({cursor:?})"),
             Endpoint::ListGoals,
             list(&[("limit", "1"), ("cursor", &cursor)]),
-            400,
-            "validation_failed",
+            VALIDATION_FAILED,
         ));
     }
     check(app, "a forged or garbled cursor", rows).await;
@@ -875,13 +726,7 @@ async fn unknown_fields_answer_400_validation_failed(app: &App) {
             r#"{"name ": "Learn Go"}"#,
         ),
     ] {
-        rows.push(row(
-            format!("PATCH {case}"),
-            Endpoint::UpdateGoal,
-            update(id, body),
-            400,
-            "validation_failed",
-        ));
+        rows.push(patch(case, update(id, body), VALIDATION_FAILED));
     }
     for (case, body) in [
         (
@@ -893,13 +738,7 @@ async fn unknown_fields_answer_400_validation_failed(app: &App) {
             r#"{"name": "Learn Go", "owner": "bob"}"#,
         ),
     ] {
-        rows.push(row(
-            format!("POST {case}"),
-            Endpoint::CreateGoal,
-            create(body),
-            400,
-            "validation_failed",
-        ));
+        rows.push(post(case, create(body), VALIDATION_FAILED));
     }
     check(app, "unknown fields", rows).await;
 }
@@ -917,27 +756,13 @@ async fn both_name_and_goal_name_answer_400_validation_failed(app: &App) {
         ("name twice", r#"{"name": "a", "name": "b"}"#),
         ("goal_name twice", r#"{"goal_name": "a", "goal_name": "b"}"#),
     ] {
-        rows.push(row(
-            format!("POST {case}"),
-            Endpoint::CreateGoal,
-            create(body),
-            400,
-            "validation_failed",
-        ));
-        rows.push(row(
-            format!("PATCH {case}"),
-            Endpoint::UpdateGoal,
-            update(id, body),
-            400,
-            "validation_failed",
-        ));
+        rows.push(post(case, create(body), VALIDATION_FAILED));
+        rows.push(patch(case, update(id, body), VALIDATION_FAILED));
     }
-    rows.push(row(
-        "PATCH both names and completed",
-        Endpoint::UpdateGoal,
+    rows.push(patch(
+        "both names and completed",
         update(id, r#"{"name": "a", "goal_name": "b", "completed": true}"#),
-        400,
-        "validation_failed",
+        VALIDATION_FAILED,
     ));
     check(app, "both name and goal_name", rows).await;
 }
@@ -968,13 +793,11 @@ async fn a_missing_or_empty_owner_answers_401_unauthorized(app: &App) {
             Some(json!({ "jwt": { "claims": { "sub": "alice" }, "scopes": null } })),
         ),
     ] {
-        for (file, endpoint) in [
+        let goals = [
             ("list-goals.json", Endpoint::ListGoals),
             ("create-goal.json", Endpoint::CreateGoal),
-            ("get-goal.json", Endpoint::GetGoal),
-            ("update-goal.json", Endpoint::UpdateGoal),
-            ("delete-goal.json", Endpoint::DeleteGoal),
-        ] {
+        ];
+        for (file, endpoint) in goals.into_iter().chain(BY_ID) {
             let mut event = event_json(file);
             if event.get("pathParameters").is_some() {
                 set_goal_id(&mut event, &id);
@@ -984,8 +807,7 @@ async fn a_missing_or_empty_owner_answers_401_unauthorized(app: &App) {
                 format!("{endpoint:?} with {case}"),
                 endpoint,
                 event,
-                401,
-                "unauthorized",
+                UNAUTHORIZED,
             ));
         }
     }
@@ -1013,27 +835,17 @@ async fn sql_metacharacters_and_emoji_in_a_name_are_stored_and_returned_verbatim
     ];
     let mut created = Vec::new();
     for name in names {
-        let response = handle(
-            app,
-            Endpoint::CreateGoal,
-            request(&create(&name_body(name))),
-        )
-        .await;
+        let response = send(app, Endpoint::CreateGoal, &create(&name_body(name))).await;
         assert_eq!(response.status(), 201, "POST {name:?}");
         let goal = json_of(&response);
         assert_eq!(goal["name"], name, "POST {name:?}: answered verbatim");
-        let got = handle(
-            app,
-            Endpoint::GetGoal,
-            request(&at_id("get-goal.json", &goal["id"].to_string())),
-        )
-        .await;
+        let got = get_back(app, &goal).await;
         assert_eq!(got.status(), 200, "GET {name:?}");
         assert_eq!(json_of(&got)["name"], name, "GET {name:?}: stored verbatim");
         created.push(goal);
     }
 
-    let response = handle(app, Endpoint::ListGoals, request(&list(&[]))).await;
+    let response = send(app, Endpoint::ListGoals, &list(&[])).await;
     assert_eq!(response.status(), 200);
     let listed = json_of(&response)["goals"]
         .as_array()
@@ -1048,15 +860,8 @@ async fn sql_metacharacters_and_emoji_in_a_name_are_stored_and_returned_verbatim
 
     let first = &created[0];
     let renamed_to = "🚀'; UPDATE goals SET completed = true; --";
-    let response = handle(
-        app,
-        Endpoint::UpdateGoal,
-        request(&update(
-            first["id"].as_i64().unwrap(),
-            &name_body(renamed_to),
-        )),
-    )
-    .await;
+    let renamed = update(first["id"].as_i64().unwrap(), &name_body(renamed_to));
+    let response = send(app, Endpoint::UpdateGoal, &renamed).await;
     assert_eq!(response.status(), 200, "PATCH {renamed_to:?}");
     assert_eq!(json_of(&response)["name"], renamed_to);
     let (alice_after, _) = snapshot(app).await;

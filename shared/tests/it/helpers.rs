@@ -1,9 +1,43 @@
 //! Stores on real engines, built through the same configuration path the functions use,
 //! and API Gateway events loaded from `events/`.
 
+/// Declares each case, an `async fn(&App)` of the calling module, as `sqlite::<case>` and
+/// `postgres::<case>`, each on a fresh migrated database, so one suite covers both engines.
+/// The PostgreSQL variant skips (as [`postgres_store`] reports) when no server is reachable.
+macro_rules! on_both_engines {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let test = crate::helpers::sqlite_store().await;
+                    super::$case(&test.app).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let Some(test) = crate::helpers::postgres_store(
+                        concat!(module_path!(), "::", stringify!($case)),
+                    )
+                    .await else {
+                        return;
+                    };
+                    super::$case(&test.app).await;
+                    test.finish().await;
+                }
+            )*
+        }
+    };
+}
+pub(crate) use on_both_engines;
+
 use std::path::PathBuf;
 
 use goal_tracker::config::Config;
+use goal_tracker::domain::{GoalName, NewGoal, Owner};
 use goal_tracker::handlers::App;
 use goal_tracker::store::GoalStore;
 use lambda_http::Request;
@@ -48,6 +82,18 @@ pub async fn app_for(url: &str, max_connections: u32) -> App {
     app
 }
 
+/// An owner as the authorizer names one; the tests use "alice" and "bob".
+pub fn owner(name: &str) -> Owner {
+    Owner::new(name).expect("a valid owner")
+}
+
+/// A create of a goal with a name known to be valid.
+pub fn new_goal(name: &str) -> NewGoal {
+    NewGoal {
+        name: GoalName::parse(name).expect("a valid name"),
+    }
+}
+
 pub async fn sqlite_store() -> TestStore {
     let sqlite = testkit::sqlite_database();
     TestStore {
@@ -67,31 +113,26 @@ pub async fn postgres_store(test: &str) -> Option<TestStore> {
     })
 }
 
-/// The path of a file in `events/`.
-pub fn event_path(name: &str) -> PathBuf {
-    testkit::workspace_root().join("events").join(name)
-}
-
-/// An API Gateway event from `events/`, parsed exactly as the Lambda runtime parses it.
-pub fn event(name: &str) -> Request {
-    let path = event_path(name);
-    let json =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    lambda_http::request::from_str(&json)
-        .unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
-}
-
 /// The folder of the sample events.
 pub fn events_dir() -> PathBuf {
     testkit::workspace_root().join("events")
 }
 
+/// The text of an event in `events/`, as `cargo lambda invoke --data-file` sends it.
+pub fn event_text(name: &str) -> String {
+    let path = events_dir().join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+/// An API Gateway event from `events/`, parsed exactly as the Lambda runtime parses it.
+pub fn event(name: &str) -> Request {
+    lambda_http::request::from_str(&event_text(name))
+        .unwrap_or_else(|e| panic!("parse events/{name}: {e}"))
+}
+
 /// The JSON of an event in `events/`, to edit before building a request with [`request`].
 pub fn event_json(name: &str) -> Value {
-    let path = event_path(name);
-    let json =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    serde_json::from_str(&json).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
+    serde_json::from_str(&event_text(name)).unwrap_or_else(|e| panic!("parse events/{name}: {e}"))
 }
 
 /// A request from (edited) event JSON, parsed exactly as the Lambda runtime parses it.
@@ -195,6 +236,18 @@ fn object(value: &mut Value) -> &mut Map<String, Value> {
     value.as_object_mut().expect("a JSON object in the event")
 }
 
+/// Asserts `Content-Type: application/json`, which every answer with a body carries.
+pub fn assert_json_content_type(response: &Response<Body>, case: &str) {
+    assert_eq!(
+        response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/json"),
+        "{case}: content type"
+    );
+}
+
 /// A response body as JSON.
 pub fn json_of(response: &Response<Body>) -> Value {
     serde_json::from_slice(response.body().as_ref()).unwrap_or_else(|e| {
@@ -214,14 +267,7 @@ pub fn assert_error(response: &Response<Body>, status: u16, code: &str, case: &s
         status,
         "{case}: status (body {body})"
     );
-    assert_eq!(
-        response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok()),
-        Some("application/json"),
-        "{case}: content type"
-    );
+    assert_json_content_type(response, case);
     let json = json_of(response);
     let error = json
         .as_object()

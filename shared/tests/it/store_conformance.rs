@@ -1,39 +1,13 @@
 //! One conformance suite, run against both real engines: every case below runs once on a fresh
 //! SQLite file and once on a fresh PostgreSQL database.
 
-use goal_tracker::domain::{Cursor, GoalId, GoalName, GoalPatch, NewGoal, Owner, PageLimit};
-use goal_tracker::store::{list_page, GoalStore};
+use goal_tracker::domain::{Cursor, GoalId, GoalName, GoalPatch, PageLimit};
+use goal_tracker::handlers::App;
+use goal_tracker::store::list_page;
 
-use crate::helpers::{postgres_store, sqlite_store};
+use crate::helpers::{new_goal, on_both_engines, owner, postgres_store, sqlite_store};
 
-/// Declares each case as `sqlite::<case>` and `postgres::<case>`.
-macro_rules! conformance {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $case() {
-                    let test = crate::helpers::sqlite_store().await;
-                    super::$case(test.store()).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $case() {
-                    let Some(test) = crate::helpers::postgres_store(concat!("postgres::", stringify!($case))).await else {
-                        return;
-                    };
-                    super::$case(test.store()).await;
-                    test.finish().await;
-                }
-            )*
-        }
-    };
-}
-
-conformance!(
+on_both_engines!(
     a_created_goal_reads_back_as_returned,
     goals_are_listed_in_creation_order_in_pages,
     another_owners_goals_are_invisible,
@@ -44,21 +18,12 @@ conformance!(
     ping_answers,
 );
 
-fn owner(name: &str) -> Owner {
-    Owner::new(name).expect("a valid owner")
-}
-
-fn new_goal(name: &str) -> NewGoal {
-    NewGoal {
-        name: GoalName::parse(name).expect("a valid name"),
-    }
-}
-
 fn id(raw: i64) -> GoalId {
     GoalId::parse(&raw.to_string()).expect("a valid id")
 }
 
-async fn a_created_goal_reads_back_as_returned(store: &dyn GoalStore) {
+async fn a_created_goal_reads_back_as_returned(app: &App) {
+    let store = app.store.as_ref();
     let alice = owner("alice");
     let created = store.create(&alice, &new_goal("learn Rust")).await.unwrap();
     assert_eq!(created.name, "learn Rust");
@@ -67,7 +32,8 @@ async fn a_created_goal_reads_back_as_returned(store: &dyn GoalStore) {
     assert_eq!(store.get(&alice, created.id).await.unwrap(), Some(created));
 }
 
-async fn goals_are_listed_in_creation_order_in_pages(store: &dyn GoalStore) {
+async fn goals_are_listed_in_creation_order_in_pages(app: &App) {
+    let store = app.store.as_ref();
     let alice = owner("alice");
     let mut created = Vec::new();
     for n in 0..7 {
@@ -109,7 +75,8 @@ async fn goals_are_listed_in_creation_order_in_pages(store: &dyn GoalStore) {
     );
 }
 
-async fn another_owners_goals_are_invisible(store: &dyn GoalStore) {
+async fn another_owners_goals_are_invisible(app: &App) {
+    let store = app.store.as_ref();
     let (alice, bob) = (owner("alice"), owner("bob"));
     let goal = store
         .create(&alice, &new_goal("alice's secret plan"))
@@ -136,7 +103,8 @@ async fn another_owners_goals_are_invisible(store: &dyn GoalStore) {
     );
 }
 
-async fn an_update_changes_only_the_given_fields(store: &dyn GoalStore) {
+async fn an_update_changes_only_the_given_fields(app: &App) {
+    let store = app.store.as_ref();
     let alice = owner("alice");
     let goal = store
         .create(&alice, &new_goal("read a book"))
@@ -179,7 +147,8 @@ async fn an_update_changes_only_the_given_fields(store: &dyn GoalStore) {
     );
 }
 
-async fn a_deleted_goal_is_gone_and_its_id_is_not_reused(store: &dyn GoalStore) {
+async fn a_deleted_goal_is_gone_and_its_id_is_not_reused(app: &App) {
+    let store = app.store.as_ref();
     let alice = owner("alice");
     let first = store.create(&alice, &new_goal("one")).await.unwrap();
     let second = store.create(&alice, &new_goal("two")).await.unwrap();
@@ -199,7 +168,8 @@ async fn a_deleted_goal_is_gone_and_its_id_is_not_reused(store: &dyn GoalStore) 
     assert_eq!(listed, vec![first, third]);
 }
 
-async fn sql_metacharacters_and_emoji_are_stored_verbatim(store: &dyn GoalStore) {
+async fn sql_metacharacters_and_emoji_are_stored_verbatim(app: &App) {
+    let store = app.store.as_ref();
     let alice = owner("alice");
     let names = [
         "Robert'); DROP TABLE goals;--",
@@ -222,14 +192,16 @@ async fn sql_metacharacters_and_emoji_are_stored_verbatim(store: &dyn GoalStore)
     assert_eq!(listed.len(), names.len(), "the goals table survived");
 }
 
-async fn the_longest_multibyte_name_fits(store: &dyn GoalStore) {
+async fn the_longest_multibyte_name_fits(app: &App) {
+    let store = app.store.as_ref();
     let alice = owner("alice");
     let name = "é".repeat(255);
     let created = store.create(&alice, &new_goal(&name)).await.unwrap();
     assert_eq!(created.name, name);
 }
 
-async fn ping_answers(store: &dyn GoalStore) {
+async fn ping_answers(app: &App) {
+    let store = app.store.as_ref();
     store.ping().await.unwrap();
 }
 
