@@ -16,6 +16,8 @@ use std::time::Duration;
 
 use aws_config::BehaviorVersion;
 use aws_sdk_secretsmanager::error::DisplayErrorContext;
+use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
+use aws_smithy_http_client::tls::Provider;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use sqlx::postgres::{PgConnectOptions, PgSslMode};
@@ -245,9 +247,17 @@ impl RdsSecret {
     }
 }
 
+/// The AWS SDK's configuration loader: the environment (`AWS_REGION`, `AWS_ENDPOINT_URL`, the
+/// function role's credentials), with an HTTPS client on ring rather than the default aws-lc.
+pub fn aws_config_loader() -> aws_config::ConfigLoader {
+    let https = aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    aws_config::defaults(BehaviorVersion::latest()).http_client(https)
+}
+
 async fn fetch_rds_secret(secret_arn: &str) -> Result<RdsSecret, InitError> {
-    let sdk_config = aws_config::load_defaults(BehaviorVersion::latest()).await;
-    let client = aws_sdk_secretsmanager::Client::new(&sdk_config);
+    let client = aws_sdk_secretsmanager::Client::new(&aws_config_loader().load().await);
     let output = client
         .get_secret_value()
         .secret_id(secret_arn)

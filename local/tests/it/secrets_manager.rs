@@ -6,7 +6,7 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use aws_config::{BehaviorVersion, Region};
+use aws_config::Region;
 use aws_sdk_secretsmanager::config::Credentials;
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -14,7 +14,7 @@ use tokio::process::{Child, Command};
 
 /// Stores the RDS secret JSON in moto and returns its ARN.
 async fn create_secret(endpoint: &str, secret: serde_json::Value) -> String {
-    let sdk_config = aws_config::defaults(BehaviorVersion::latest())
+    let sdk_config = goal_tracker::config::aws_config_loader()
         .endpoint_url(endpoint)
         .region(Region::new("eu-west-1"))
         .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))

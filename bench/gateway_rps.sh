@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Requests per second of the local gateway on PostgreSQL (GET /goals with 20 goals listed, and
+# POST /goals) at 16 concurrent connections, beside pgbench running the store's own SQL for
+# those requests at the same concurrency, in the same run; and the ratio gateway / pgbench.
+set -euo pipefail
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+CONNECTIONS=16
+THREADS=2
+SECONDS_PER_LOAD="${BENCH_LOAD_SECONDS:-10}"
+SEED_GOALS=20
+# The gateway's pool matches the load's connections, as pgbench opens one per client.
+GATEWAY_DB_CONNECTIONS="${BENCH_GATEWAY_DB_CONNECTIONS:-$CONNECTIONS}"
+LOAD_TIMEOUT=$((SECONDS_PER_LOAD + 50)) # a hung load is stopped, never waited on forever
+
+section "Local gateway on PostgreSQL: requests/s at $CONNECTIONS connections, beside pgbench"
+mkdir -p "$OUT_DIR"
+
+say "building: cargo build --release -p local"
+started=$(date +%s.%N)
+if ! cargo build --release -p local >"$OUT_DIR/local-build.log" 2>&1; then
+  tail -n 20 "$OUT_DIR/local-build.log" >&2
+  die "the local gateway does not build (log: bench/out/local-build.log)"
+fi
+say "build wall time: $(elapsed_since "$started") s"
+
+db=""
+fresh_database db
+port=$(free_port)
+base="http://127.0.0.1:$port"
+say "starting: cargo run --release -p local on $base, database $db, owner $BENCH_OWNER, pool $GATEWAY_DB_CONNECTIONS"
+LOCAL_ADDR="127.0.0.1:$port" DATABASE_URL="$(database_url "$db")" DEV_OWNER="$BENCH_OWNER" \
+  DB_MAX_CONNECTIONS="$GATEWAY_DB_CONNECTIONS" \
+  setsid cargo run --release -q -p local >"$OUT_DIR/local-gateway.log" 2>&1 &
+gateway=$!
+on_exit "stop_group $gateway"
+# Up to 10 minutes: `cargo run` rebuilds first if a source changed since the build above.
+if ! wait_for_200 "$base/health" 600 "$gateway"; then
+  tail -n 20 "$OUT_DIR/local-gateway.log" >&2
+  die "GET /health did not answer 200 (log: bench/out/local-gateway.log)"
+fi
+
+for i in $(seq "$SEED_GOALS"); do
+  status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X POST "$base/goals" \
+    -H 'Content-Type: application/json' -d "{\"name\":\"Seed goal $i\"}")
+  [ "$status" = 201 ] || die "seeding: POST /goals answered $status"
+done
+listed=$(curl -sf --max-time 5 "$base/goals" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["goals"]))')
+[ "$listed" = "$SEED_GOALS" ] || die "GET /goals lists $listed goals, expected $SEED_GOALS"
+say "seeded $SEED_GOALS goals; GET /goals lists $listed"
+
+# wrk NAME [wrk args…]: runs one bounded load; the output goes to bench/out/wrk-NAME.txt.
+run_wrk() {
+  local name=$1; shift
+  timeout "$LOAD_TIMEOUT" wrk -c "$CONNECTIONS" -t "$THREADS" -d "${SECONDS_PER_LOAD}s" "$@" \
+    >"$OUT_DIR/wrk-$name.txt"
+}
+# pgbench NAME SCRIPT: the same, with the store's SQL; the output goes to bench/out/pgbench-NAME.txt.
+run_pgbench() {
+  timeout "$LOAD_TIMEOUT" pgbench -n -M extended -c "$CONNECTIONS" -j "$THREADS" -T "$SECONDS_PER_LOAD" \
+    -D owner="$BENCH_OWNER" -D name="Benchmark goal" -f "$BENCH_DIR/pgbench/$2" "$db" \
+    >"$OUT_DIR/pgbench-$1.txt" 2>&1
+}
+wrk_rps() { awk '/^Requests\/sec:/ { print $2 }' "$OUT_DIR/wrk-$1.txt"; }
+# Responses that were not 2xx/3xx, plus socket errors.
+wrk_failures() {
+  awk '/Non-2xx or 3xx responses:/ { n += $NF }
+       /Socket errors:/ { gsub(",", ""); n += $4 + $6 + $8 + $10 }
+       END { print n + 0 }' "$OUT_DIR/wrk-$1.txt"
+}
+pgbench_tps() { awk '/^tps = / { print $3; exit }' "$OUT_DIR/pgbench-$1.txt"; }
+pgbench_failures() { awk '/number of failed transactions:/ { print $5 }' "$OUT_DIR/pgbench-$1.txt"; }
+
+say "load: wrk -c $CONNECTIONS -t $THREADS -d ${SECONDS_PER_LOAD}s | pgbench -n -M extended -c $CONNECTIONS -j $THREADS -T $SECONDS_PER_LOAD"
+say "  GET /goals …";  run_wrk list "$base/goals"
+say "  pgbench list_goals.sql …"; run_pgbench list list_goals.sql
+say "  POST /goals …"; run_wrk create -s "$BENCH_DIR/wrk/create_goal.lua" "$base/goals"
+say "  pgbench create_goal.sql …"; run_pgbench create create_goal.sql
+
+printf '\n%-12s %12s %8s %12s %8s %16s\n' load "gateway r/s" failed "pgbench tps" failed "gateway/pgbench"
+for load in list create; do
+  case $load in list) label="GET /goals" ;; create) label="POST /goals" ;; esac
+  rps=$(wrk_rps "$load") tps=$(pgbench_tps "$load")
+  printf '%-12s %12.1f %8s %12.1f %8s %16s\n' "$label" "${rps:-0}" "$(wrk_failures "$load")" \
+    "${tps:-0}" "$(pgbench_failures "$load")" "$(ratio "$rps" "$tps")"
+done
+say "ratio = the gateway's requests/s over PostgreSQL's transactions/s for the same SQL at the same concurrency"
+say "raw outputs: bench/out/wrk-*.txt, bench/out/pgbench-*.txt"
