@@ -28,6 +28,11 @@ async fn json_of(response: reqwest::Response) -> Value {
     response.json().await.expect("a JSON body")
 }
 
+/// `GET url`, answered with JSON.
+async fn get_json(client: &Client, url: String) -> Value {
+    json_of(client.get(url).send().await.unwrap()).await
+}
+
 /// The README's curl round trip: create, list, rename, complete, delete.
 async fn round_trip(base: &str) {
     let client = Client::new();
@@ -48,7 +53,7 @@ async fn round_trip(base: &str) {
     assert_eq!(goal["completed"], false);
     assert_eq!(location, format!("/goals/{}", goal["id"]));
 
-    let listed = json_of(client.get(format!("{base}/goals")).send().await.unwrap()).await;
+    let listed = get_json(&client, format!("{base}/goals")).await;
     assert_eq!(
         listed,
         json!({ "goals": [goal.clone()], "next_cursor": null })
@@ -75,14 +80,7 @@ async fn round_trip(base: &str) {
         (Some("juggle five balls"), Some(true))
     );
 
-    let fetched = json_of(
-        client
-            .get(format!("{base}{location}"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let fetched = get_json(&client, format!("{base}{location}")).await;
     assert_eq!(fetched, completed);
 
     let deleted = client
@@ -175,14 +173,7 @@ async fn the_event_carries_query_parameters_and_binary_bodies_as_api_gateway_doe
             .unwrap();
     }
 
-    let page = json_of(
-        client
-            .get(format!("{base}/goals?limit=2"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let page = get_json(&client, format!("{base}/goals?limit=2")).await;
     assert_eq!(page["goals"].as_array().unwrap().len(), 2);
     let cursor = page["next_cursor"]
         .as_str()
@@ -221,7 +212,7 @@ async fn the_event_carries_query_parameters_and_binary_bodies_as_api_gateway_doe
         "payload_too_large"
     );
 
-    let listed = json_of(client.get(format!("{base}/goals")).send().await.unwrap()).await;
+    let listed = get_json(&client, format!("{base}/goals")).await;
     assert_eq!(
         listed["goals"].as_array().unwrap().len(),
         3,
@@ -243,7 +234,7 @@ async fn each_dev_owner_sees_only_their_own_goals() {
         .unwrap();
     let location = created.headers()["location"].to_str().unwrap().to_owned();
 
-    let listed = json_of(client.get(format!("{bob}/goals")).send().await.unwrap()).await;
+    let listed = get_json(&client, format!("{bob}/goals")).await;
     assert_eq!(listed["goals"], json!([]));
     let read = client.get(format!("{bob}{location}")).send().await.unwrap();
     assert_eq!(
@@ -273,13 +264,6 @@ async fn each_dev_owner_sees_only_their_own_goals() {
         "bob deleted alice's goal"
     );
 
-    let still_there = json_of(
-        client
-            .get(format!("{alice}{location}"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let still_there = get_json(&client, format!("{alice}{location}")).await;
     assert_eq!(still_there["completed"], false);
 }
