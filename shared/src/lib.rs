@@ -2,13 +2,15 @@
 //!
 //! Layers: [`domain`] (rules, no HTTP or SQL), [`store`] (the database), [`handlers`]
 //! (API Gateway request in, response out) over [`request`] and [`error`]; [`routes`] is the
-//! route table; [`config`], [`telemetry`] and [`lambda`] are what a binary needs at init.
+//! route table; [`config`], [`telemetry`] and [`lambda`] are what a binary needs at init;
+//! [`migrate`] is the function that applies the migrations in AWS.
 
 pub mod config;
 pub mod domain;
 pub mod error;
 pub mod handlers;
 pub mod lambda;
+pub mod migrate;
 pub mod request;
 pub mod routes;
 pub mod store;

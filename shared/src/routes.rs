@@ -1,5 +1,5 @@
 //! The route table, written once: each REST route, its Lambda function, and its handler.
-//! The local gateway routes with it; tests check it against `functions/`.
+//! The local gateway routes with it; tests check it against `functions/` and `template.yaml`.
 
 use lambda_http::http::Method;
 
@@ -51,6 +51,9 @@ pub const ROUTES: &[Route] = &[
         "delete-goal",
     ),
 ];
+
+/// Functions that no route serves: invoked by the deploy pipeline, CodeDeploy or an operator.
+pub const FUNCTIONS_WITHOUT_ROUTE: &[&str] = &["migrate"];
 
 const fn route(
     endpoint: Endpoint,

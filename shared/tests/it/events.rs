@@ -6,7 +6,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use goal_tracker::domain::PageLimit;
 use goal_tracker::handlers::{handle, App};
-use goal_tracker::routes::{match_route, Endpoint, RouteMatch, ROUTES};
+use goal_tracker::routes::{match_route, Endpoint, RouteMatch, FUNCTIONS_WITHOUT_ROUTE, ROUTES};
 use goal_tracker::store::list_page;
 use serde_json::Value;
 
@@ -468,13 +468,20 @@ async fn error_events_about_an_existing_goal_answer_their_error_and_leave_it_unc
 
 // --- every event ----------------------------------------------------------------------------
 
-/// Every file in `events/`, by name, sorted.
+/// Every API Gateway event in `events/`, by name, sorted: all files but those of the functions
+/// no route serves (`migrate.json` is not an HTTP event).
 fn event_files() -> Vec<String> {
     let dir = events_dir();
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
         .map(|entry| entry.expect("a directory entry").file_name())
         .map(|name| name.into_string().expect("a UTF-8 file name"))
+        .filter(|name| {
+            !FUNCTIONS_WITHOUT_ROUTE.iter().any(|function| {
+                name.strip_prefix(function)
+                    .is_some_and(|rest| rest == ".json" || rest.starts_with('-'))
+            })
+        })
         .collect();
     names.sort_unstable();
     names

@@ -1,10 +1,12 @@
 //! Integration tests of the shared crate, one binary: store conformance on both engines,
 //! handlers fed with `events/*.json`, bad input, the store behind PgBouncer, and the route
-//! table against `functions/`.
+//! table against `functions/` and `template.yaml`, and the `migrate` function.
 
 mod bad_input;
 mod events;
 mod helpers;
+mod migrate;
 mod pgbouncer;
 mod routes;
 mod store_conformance;
+mod template;

@@ -1,24 +1,32 @@
 //! The route table is the one list of endpoints: `functions/` must hold exactly one binary per
-//! route, serving that route's endpoint, so a route added in one place and not the other fails.
+//! route (plus the functions no route serves), each route's binary serving that route's
+//! endpoint, so a route added in one place and not the other fails.
 
 use std::collections::BTreeSet;
 
-use goal_tracker::routes::ROUTES;
+use goal_tracker::routes::{FUNCTIONS_WITHOUT_ROUTE, ROUTES};
+
+/// The folder names in `functions/`.
+pub fn function_dirs() -> BTreeSet<String> {
+    let functions_dir = testkit::workspace_root().join("functions");
+    std::fs::read_dir(&functions_dir)
+        .expect("functions/ exists")
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
 
 #[test]
 fn functions_folder_holds_exactly_one_binary_per_route() {
-    let functions_dir = testkit::workspace_root().join("functions");
-    let on_disk: BTreeSet<String> = std::fs::read_dir(&functions_dir)
-        .expect("functions/ exists")
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
     let in_table: BTreeSet<String> = ROUTES
         .iter()
-        .map(|route| route.function.to_owned())
+        .map(|route| route.function)
+        .chain(FUNCTIONS_WITHOUT_ROUTE.iter().copied())
+        .map(str::to_owned)
         .collect();
     assert_eq!(
-        on_disk, in_table,
-        "functions/ and goal_tracker::routes::ROUTES differ"
+        function_dirs(),
+        in_table,
+        "functions/ and goal_tracker::routes (ROUTES, FUNCTIONS_WITHOUT_ROUTE) differ"
     );
 }
 
