@@ -3,13 +3,16 @@
 //! Layers: [`domain`] (rules, no HTTP or SQL), [`store`] (the database), [`handlers`]
 //! (API Gateway request in, response out) over [`request`] and [`error`]; [`routes`] is the
 //! route table; [`config`], [`telemetry`] and [`lambda`] are what a binary needs at init.
+//! [`websocket`] serves the WebSocket routes; [`push`] sends goal changes to connections.
 
 pub mod config;
 pub mod domain;
 pub mod error;
 pub mod handlers;
 pub mod lambda;
+pub mod push;
 pub mod request;
 pub mod routes;
 pub mod store;
 pub mod telemetry;
+pub mod websocket;
