@@ -102,6 +102,18 @@ pub fn api_gateway_websocket(connection: &WsConnection<'_>, what: &WsEvent<'_>) 
             fields.insert("body".into(), json!(body));
         }
         WsEvent::Disconnect { code, reason } => {
+            let headers = json!({
+                "Host": connection.host,
+                "X-Forwarded-For": connection.peer.ip().to_string(),
+            });
+            fields.insert(
+                "multiValueHeaders".into(),
+                json!({
+                    "Host": [connection.host],
+                    "X-Forwarded-For": [connection.peer.ip().to_string()],
+                }),
+            );
+            fields.insert("headers".into(), headers);
             context["disconnectStatusCode"] = json!(code);
             context["disconnectReason"] = json!(reason);
         }
@@ -240,7 +252,11 @@ mod tests {
                 paths.insert(path.clone());
                 if !matches!(
                     name.as_str(),
-                    "headers" | "queryStringParameters" | "pathParameters" | "lambda"
+                    "headers"
+                        | "queryStringParameters"
+                        | "pathParameters"
+                        | "lambda"
+                        | "multiValueHeaders"
                 ) {
                     field_paths(inner, &path, paths);
                 }
@@ -313,5 +329,66 @@ mod tests {
         assert_eq!(local["headers"].get("cookie"), None);
         assert_eq!(local["isBase64Encoded"], true);
         assert_eq!(local["body"], BASE64.encode([0xff, 0x00, 0xfe]));
+    }
+
+    #[test]
+    fn websocket_events_have_every_field_of_real_ones() {
+        let (parts, ()) = Request::builder()
+            .uri("/ws?api=1")
+            .header("host", "127.0.0.1:3000")
+            .header("user-agent", "websocat")
+            .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+            .body(())
+            .unwrap()
+            .into_parts();
+        let connection = WsConnection {
+            id: "L0SM9cOFvHcCIhw=",
+            connected_at: Utc::now(),
+            peer: "127.0.0.1:50000".parse().unwrap(),
+            user_agent: "websocat",
+            host: "127.0.0.1:3000",
+            owner: "alice",
+        };
+        let cases = [
+            ("ws-connect.json", WsEvent::Connect { parts: &parts }),
+            (
+                "ws-default-ping.json",
+                WsEvent::Message {
+                    frame: br#"{"action":"ping"}"#,
+                    binary: false,
+                },
+            ),
+            (
+                "ws-disconnect.json",
+                WsEvent::Disconnect {
+                    code: 1001,
+                    reason: "going away",
+                },
+            ),
+        ];
+        for (file, what) in cases {
+            let path = format!("{}/../events/{file}", env!("CARGO_MANIFEST_DIR"));
+            let sample: Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let local = api_gateway_websocket(&connection, &what);
+            let (mut expected, mut actual) = (BTreeSet::new(), BTreeSet::new());
+            field_paths(&sample, "", &mut expected);
+            field_paths(&local, "", &mut actual);
+            // Headers API Gateway adds itself, and its own latency figure, have no local source.
+            expected.retain(|path| {
+                !path.starts_with("/multiValueHeaders/")
+                    && path != "/requestContext/authorizer/integrationLatency"
+            });
+            let missing: Vec<_> = expected.difference(&actual).collect();
+            assert!(
+                missing.is_empty(),
+                "{file}: the local event lacks {missing:?}"
+            );
+            assert_eq!(
+                local["requestContext"]["routeKey"],
+                sample["requestContext"]["routeKey"]
+            );
+            assert_eq!(local["requestContext"]["authorizer"]["owner"], "alice");
+        }
     }
 }

@@ -37,9 +37,9 @@ pub fn routes() -> Router<Arc<Gateway>> {
         .route_layer(middleware::from_fn(require_signature))
 }
 
-/// A notifier whose SDK client talks to this gateway at `addr`. The gateway checks that a
+/// An SDK client of the Management API of the gateway at `addr`. The gateway checks that a
 /// request is signed, not by whom, so any static credentials do.
-pub async fn local_notifier(addr: SocketAddr) -> Notifier {
+pub async fn local_client(addr: SocketAddr) -> aws_sdk_apigatewaymanagement::Client {
     let config = aws_config_loader()
         .endpoint_url(format!("http://{addr}"))
         .region(Region::new("local"))
@@ -52,7 +52,12 @@ pub async fn local_notifier(addr: SocketAddr) -> Notifier {
         ))
         .load()
         .await;
-    Notifier::new(aws_sdk_apigatewaymanagement::Client::new(&config))
+    aws_sdk_apigatewaymanagement::Client::new(&config)
+}
+
+/// The notifier of the gateway at `addr`: pushes go through its own Management API.
+pub async fn local_notifier(addr: SocketAddr) -> Notifier {
+    Notifier::new(local_client(addr).await)
 }
 
 async fn post_to_connection(

@@ -30,6 +30,10 @@ use crate::Gateway;
 const MAX_MESSAGE_BYTES: usize = 128 * 1024;
 /// The close code of a connection that ended without a close frame.
 const ABNORMAL_CLOSURE: u16 = 1006;
+/// The close code of a close frame without one.
+const NO_STATUS: u16 = 1005;
+/// The close code the gateway closes a connection with.
+const CLOSED_BY_SERVER: u16 = 1000;
 
 /// What the writer of a connection sends.
 pub enum Outgoing {
@@ -154,13 +158,13 @@ async fn session(
     mut inbox: mpsc::UnboundedReceiver<Outgoing>,
 ) {
     let (mut sink, mut stream) = socket.split();
-    let writer = tokio::spawn(async move {
+    let mut writer = tokio::spawn(async move {
         while let Some(outgoing) = inbox.recv().await {
             let (message, last) = match outgoing {
                 Outgoing::Frame(message) => (message, false),
                 Outgoing::Close => (
                     Message::Close(Some(CloseFrame {
-                        code: 1000,
+                        code: CLOSED_BY_SERVER,
                         reason: "closed by the Management API".into(),
                     })),
                     true,
@@ -174,18 +178,27 @@ async fn session(
     });
 
     let (mut code, mut reason) = (ABNORMAL_CLOSURE, String::from("connection lost"));
-    while let Some(received) = stream.next().await {
+    loop {
+        let received = tokio::select! {
+            received = stream.next() => received,
+            // The writer stops on a Management API DELETE, or when the client cannot be written to.
+            _ = &mut writer => {
+                (code, reason) = (CLOSED_BY_SERVER, "closed by the Management API".into());
+                break;
+            }
+        };
         let (frame, binary) = match received {
-            Ok(Message::Text(text)) => (text.as_str().as_bytes().to_vec(), false),
-            Ok(Message::Binary(bytes)) => (bytes.to_vec(), true),
-            Ok(Message::Ping(_) | Message::Pong(_)) => continue,
-            Ok(Message::Close(frame)) => {
-                (code, reason) = frame.map_or((1005, String::new()), |frame| {
+            None => break,
+            Some(Ok(Message::Text(text))) => (text.as_str().as_bytes().to_vec(), false),
+            Some(Ok(Message::Binary(bytes))) => (bytes.to_vec(), true),
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            Some(Ok(Message::Close(frame))) => {
+                (code, reason) = frame.map_or((NO_STATUS, String::new()), |frame| {
                     (frame.code, frame.reason.to_string())
                 });
                 break;
             }
-            Err(error) => {
+            Some(Err(error)) => {
                 tracing::debug!(error = %error, "WebSocket read failed");
                 break;
             }
@@ -210,7 +223,9 @@ async fn session(
     }
     disconnect(&gateway, &id, code, &reason).await;
     drop(connection);
-    let _ = writer.await;
+    if !writer.is_finished() {
+        let _ = writer.await;
+    }
 }
 
 /// Forgets the connection and tells `$disconnect`.
