@@ -3,8 +3,13 @@
 //! Every HTTP request is matched against the shared route table, turned into the API Gateway v2
 //! event the function would receive in AWS (see [`event`]), parsed by `lambda_http` exactly as
 //! the Lambda runtime parses it, and handed to the same shared handler, in-process.
+//!
+//! WebSocket clients connect at `/ws` ([`websocket`]); the gateway also serves the Management
+//! API at `/@connections/{id}` ([`management`]), which the handlers push goal changes through.
 
 pub mod event;
+pub mod management;
+pub mod websocket;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,6 +17,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
+use axum::routing::get;
 use axum::Router;
 use goal_tracker::config::{Config, ConfigError};
 use goal_tracker::error::ApiError;
@@ -74,9 +80,9 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let listener = TcpListener::bind(settings.addr)
         .await
         .with_context(|| format!("could not listen on {} (set LOCAL_ADDR)", settings.addr))?;
+    let addr = listener.local_addr()?;
     println!(
-        "goal-tracker local gateway on http://{} (database {}, owner {:?}); Ctrl-C stops it",
-        listener.local_addr()?,
+        "goal-tracker local gateway on http://{addr} and ws://{addr}/ws (database {}, owner {:?}); Ctrl-C stops it",
         config.database,
         settings.dev_owner
     );
@@ -84,13 +90,15 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Serves the API on `listener` until `shutdown` completes.
+/// Serves the API on `listener` until `shutdown` completes. The app's goal changes are pushed
+/// through this gateway's own Management API.
 pub async fn serve(
     listener: TcpListener,
-    app: App,
+    mut app: App,
     dev_owner: String,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    app.notifier = management::local_notifier(listener.local_addr()?).await;
     axum::serve(
         listener,
         router(app, dev_owner).into_make_service_with_connect_info::<SocketAddr>(),
@@ -103,16 +111,25 @@ async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-struct Gateway {
+/// What every request of the gateway shares.
+pub struct Gateway {
     app: App,
     dev_owner: String,
+    connections: websocket::Connections,
 }
 
-/// Every request goes to [`dispatch`]: the shared route table does the routing, not axum.
+/// `/ws` and the Management API are the gateway's own; every other request goes to
+/// [`dispatch`], where the shared route table does the routing, not axum.
 pub fn router(app: App, dev_owner: String) -> Router {
     Router::new()
+        .route("/ws", get(websocket::upgrade))
+        .merge(management::routes())
         .fallback(dispatch)
-        .with_state(Arc::new(Gateway { app, dev_owner }))
+        .with_state(Arc::new(Gateway {
+            app,
+            dev_owner,
+            connections: websocket::Connections::default(),
+        }))
 }
 
 async fn dispatch(

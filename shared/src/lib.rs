@@ -2,7 +2,8 @@
 //!
 //! Layers: [`domain`] (rules, no HTTP or SQL), [`store`] (the database), [`handlers`]
 //! (API Gateway request in, response out) over [`request`] and [`error`]; [`routes`] is the
-//! route table; [`config`], [`telemetry`] and [`lambda`] are what a binary needs at init;
+//! route table; [`config`], [`telemetry`] and [`lambda`] are what a binary needs at init.
+//! [`websocket`] serves the WebSocket routes; [`push`] sends goal changes to connections;
 //! [`migrate`] is the function that applies the migrations in AWS.
 
 pub mod config;
@@ -11,7 +12,9 @@ pub mod error;
 pub mod handlers;
 pub mod lambda;
 pub mod migrate;
+pub mod push;
 pub mod request;
 pub mod routes;
 pub mod store;
 pub mod telemetry;
+pub mod websocket;

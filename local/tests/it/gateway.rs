@@ -6,8 +6,8 @@ use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
 
-/// A gateway serving `owner` on a free port; it stops when the test's runtime ends.
-async fn start_gateway(database_url: &str, owner: &str) -> String {
+/// A gateway serving `owner` on a free port, and its app; it stops when the test's runtime ends.
+pub async fn start(database_url: &str, owner: &str) -> (String, App) {
     let config =
         Config::from_lookup(|name| (name == "DATABASE_URL").then(|| database_url.to_owned()))
             .unwrap();
@@ -17,11 +17,16 @@ async fn start_gateway(database_url: &str, owner: &str) -> String {
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(local::serve(
         listener,
-        app,
+        app.clone(),
         owner.to_owned(),
         std::future::pending(),
     ));
-    base
+    (base, app)
+}
+
+/// [`start`], for tests that need only the base URL.
+async fn start_gateway(database_url: &str, owner: &str) -> String {
+    start(database_url, owner).await.0
 }
 
 async fn json_of(response: reqwest::Response) -> Value {

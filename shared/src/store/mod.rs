@@ -3,6 +3,7 @@
 //! PostgreSQL is production; SQLite is the embedded default for local runs. Both pass the same
 //! conformance suite (`shared/tests/api/store_conformance.rs`).
 
+mod connections;
 mod postgres;
 mod sqlite;
 
@@ -16,6 +17,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
 use crate::domain::{Cursor, Goal, GoalId, GoalPage, GoalPatch, NewGoal, Owner, PageLimit};
 
+pub use connections::ConnectionStore;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -57,9 +59,14 @@ pub trait GoalStore: Send + Sync {
     async fn list(&self, owner: &Owner, after: Option<GoalId>, limit: u32) -> Result<Vec<Goal>>;
     /// `None` when the owner has no such goal.
     async fn update(&self, owner: &Owner, id: GoalId, patch: &GoalPatch) -> Result<Option<Goal>>;
-    /// `false` when the owner has no such goal.
-    async fn delete(&self, owner: &Owner, id: GoalId) -> Result<bool>;
+    /// The deleted goal; `None` when the owner has no such goal.
+    async fn delete(&self, owner: &Owner, id: GoalId) -> Result<Option<Goal>>;
 }
+
+/// Everything the handlers keep: goals, and the WebSocket connections their changes go to.
+pub trait Store: GoalStore + ConnectionStore {}
+
+impl<T: GoalStore + ConnectionStore> Store for T {}
 
 /// One page of an owner's goals: asks for one goal more than the page holds to learn whether
 /// another page follows, without a count query.
@@ -94,7 +101,7 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Builds the store. Connections open lazily, so a function still starts (and `/health`
 /// answers 503) while the database is down.
-pub fn connect(database: Database, max_connections: u32) -> Arc<dyn GoalStore> {
+pub fn connect(database: Database, max_connections: u32) -> Arc<dyn Store> {
     match database {
         Database::Postgres(options) => {
             let pool = PgPoolOptions::new()

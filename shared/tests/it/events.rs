@@ -468,14 +468,15 @@ async fn error_events_about_an_existing_goal_answer_their_error_and_leave_it_unc
 
 // --- every event ----------------------------------------------------------------------------
 
-/// Every API Gateway event in `events/`, by name, sorted: all files but those of the functions
-/// no route serves (`migrate.json` is not an HTTP event).
+/// Every HTTP API event file in `events/`, by name, sorted (`ws-*` ones are the WebSocket
+/// API's, checked in `websocket.rs`; `migrate.json` is no API Gateway event).
 fn event_files() -> Vec<String> {
     let dir = events_dir();
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
         .map(|entry| entry.expect("a directory entry").file_name())
         .map(|name| name.into_string().expect("a UTF-8 file name"))
+        .filter(|name| !name.starts_with("ws-"))
         .filter(|name| {
             !FUNCTIONS_WITHOUT_ROUTE.iter().any(|function| {
                 name.strip_prefix(function)

@@ -1,10 +1,12 @@
-//! Drift between the route table and `template.yaml`: the functions SAM builds must be exactly
-//! the folders of `functions/`, and the HTTP API's routes exactly `ROUTES`, each wired to its
-//! route's function. A route or function added in one place and not the others fails here.
+//! Drift between the route tables and `template.yaml`: the functions SAM builds must be exactly
+//! the folders of `functions/`, the HTTP API's routes exactly `ROUTES` and the WebSocket API's
+//! exactly `WS_ROUTES`, each wired to its route's function. A route or function added in one
+//! place and not the others fails here.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use goal_tracker::routes::{FUNCTIONS_WITHOUT_ROUTE, ROUTES};
+use goal_tracker::routes::{Endpoint, FUNCTIONS_WITHOUT_ROUTE, ROUTES};
+use goal_tracker::websocket::WS_ROUTES;
 use serde_yaml::Value;
 
 use crate::routes::function_dirs;
@@ -37,6 +39,31 @@ fn binary(id: &str, function: &Value) -> String {
         .as_str()
         .unwrap_or_else(|| panic!("{id}: Metadata.BuildProperties.Binary"))
         .to_owned()
+}
+
+/// The template's resources of one type: logical id → the resource.
+fn resources<'a>(template: &'a Value, kind: &str) -> BTreeMap<String, &'a Value> {
+    template["Resources"]
+        .as_mapping()
+        .expect("Resources")
+        .iter()
+        .filter(|(_, resource)| resource["Type"] == kind)
+        .map(|(id, resource)| (id.as_str().expect("a logical id").to_owned(), resource))
+        .collect()
+}
+
+/// The string of a `!Sub` tag, in either of its forms (a string, or `[string, variables]`).
+fn sub_text(value: &Value) -> Option<&str> {
+    let Value::Tagged(tagged) = value else {
+        return None;
+    };
+    if tagged.tag != "!Sub" {
+        return None;
+    }
+    tagged
+        .value
+        .as_str()
+        .or_else(|| tagged.value.get(0).and_then(Value::as_str))
 }
 
 /// A `!Ref X` tag's target.
@@ -96,6 +123,101 @@ fn template_http_routes_are_the_route_table() {
         in_template, in_table,
         "HTTP routes (method path -> function) of template.yaml and ROUTES differ"
     );
+}
+
+/// The WebSocket routes of `template.yaml`: route key → the binary its integration invokes
+/// (route → `integrations/${Integration}` → the `!Ref <Function>.Alias` in its URI).
+fn websocket_routes(template: &Value) -> BTreeMap<String, String> {
+    let functions = functions(template);
+    let integrations = resources(template, "AWS::ApiGatewayV2::Integration");
+    resources(template, "AWS::ApiGatewayV2::Route")
+        .into_iter()
+        .map(|(id, route)| {
+            let properties = &route["Properties"];
+            assert_eq!(
+                ref_target(&properties["ApiId"]),
+                Some("WebSocketApi"),
+                "{id}: the route belongs to the WebSocket API"
+            );
+            let target = sub_text(&properties["Target"])
+                .and_then(|t| t.strip_prefix("integrations/${"))
+                .and_then(|t| t.strip_suffix('}'))
+                .unwrap_or_else(|| panic!("{id}: Target is !Sub integrations/${{Integration}}"));
+            let integration = integrations
+                .get(target)
+                .unwrap_or_else(|| panic!("{id}: no integration {target}"));
+            let alias = match &integration["Properties"]["IntegrationUri"] {
+                Value::Tagged(sub) if sub.tag == "!Sub" => {
+                    sub.value.get(1).and_then(|vars| ref_target(&vars["Alias"]))
+                }
+                _ => None,
+            }
+            .unwrap_or_else(|| {
+                panic!("{target}: IntegrationUri is !Sub [..., {{Alias: !Ref <Function>.Alias}}]")
+            });
+            let function_id = alias
+                .strip_suffix(".Alias")
+                .unwrap_or_else(|| panic!("{target}: {alias} is a function's .Alias"));
+            let function = functions
+                .get(function_id)
+                .unwrap_or_else(|| panic!("{target}: no function {function_id}"));
+            let key = properties["RouteKey"]
+                .as_str()
+                .expect("RouteKey")
+                .to_owned();
+            (key, binary(function_id, function))
+        })
+        .collect()
+}
+
+#[test]
+fn template_websocket_routes_are_the_websocket_route_table() {
+    let template = template();
+    let in_table: BTreeMap<String, String> = WS_ROUTES
+        .iter()
+        .map(|route| (route.key.to_owned(), route.function.to_owned()))
+        .collect();
+    assert_eq!(
+        websocket_routes(&template),
+        in_table,
+        "WebSocket routes (route key -> function) of template.yaml and WS_ROUTES differ"
+    );
+    assert_eq!(
+        template["Resources"]["WebSocketApi"]["Properties"]["RouteSelectionExpression"],
+        "$request.body.action"
+    );
+}
+
+/// The REST functions that change goals push the change to the owner's connections: they, and
+/// only they, get `WS_ENDPOINT` and `execute-api:ManageConnections`.
+#[test]
+fn only_the_writing_functions_may_push_to_websocket_connections() {
+    let template = template();
+    let writers: BTreeSet<&str> = ROUTES
+        .iter()
+        .filter(|route| {
+            matches!(
+                route.endpoint,
+                Endpoint::CreateGoal | Endpoint::UpdateGoal | Endpoint::DeleteGoal
+            )
+        })
+        .map(|route| route.function)
+        .collect();
+    for (id, function) in functions(&template) {
+        let name = binary(&id, function);
+        let properties = &function["Properties"];
+        let endpoint = &properties["Environment"]["Variables"]["WS_ENDPOINT"];
+        let manages = serde_yaml::to_string(&properties["Policies"])
+            .expect("policies serialise")
+            .contains("execute-api:ManageConnections");
+        let writes = writers.contains(name.as_str());
+        assert_eq!(
+            sub_text(endpoint).is_some_and(|e| e.contains("${WebSocketApi}")),
+            writes,
+            "{id}: WS_ENDPOINT"
+        );
+        assert_eq!(manages, writes, "{id}: execute-api:ManageConnections");
+    }
 }
 
 #[test]
