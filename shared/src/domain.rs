@@ -25,7 +25,12 @@ pub enum ValidationError {
     InvalidCursor,
     #[error("give at least one of name and completed")]
     EmptyPatch,
+    #[error("owner must be 1 to {MAX_OWNER_CHARS} characters, without control characters")]
+    InvalidOwner,
 }
+
+/// The longest owner (principal) name, as the tables' checks allow.
+pub const MAX_OWNER_CHARS: usize = 255;
 
 /// The longest name a goal may have, counted in characters (not bytes).
 pub const MAX_NAME_CHARS: usize = 255;
@@ -95,6 +100,16 @@ impl Owner {
     pub fn new(principal: &str) -> Option<Self> {
         let principal = principal.trim();
         (!principal.is_empty()).then(|| Self(principal.to_owned()))
+    }
+
+    /// An owner an administrator names when issuing a key: what [`Owner::new`] takes, and no
+    /// longer than the tables allow, without control characters (it is shown in listings).
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let owner = Self::new(raw).ok_or(ValidationError::InvalidOwner)?;
+        if owner.0.chars().count() > MAX_OWNER_CHARS || owner.0.chars().any(char::is_control) {
+            return Err(ValidationError::InvalidOwner);
+        }
+        Ok(owner)
     }
 
     pub fn as_str(&self) -> &str {

@@ -12,12 +12,12 @@ use crate::domain::{CreateGoalRequest, GoalPatch, NewGoal, UpdateGoalRequest};
 use crate::error::{json_response, ApiError};
 use crate::request::{goal_id, json_body, owner, page_query};
 use crate::routes::Endpoint;
-use crate::store::{self, GoalStore};
+use crate::store::{self, Store};
 
 /// What the handlers share: built once at init, borrowed by every request.
 #[derive(Clone)]
 pub struct App {
-    pub store: Arc<dyn GoalStore>,
+    pub store: Arc<dyn Store>,
 }
 
 impl App {

@@ -1,11 +1,17 @@
-//! The whole of a function binary's `main`: init tracing, build the app once, serve one endpoint.
+//! The whole of a function binary's `main`: init tracing, build what it needs once, serve.
+//! [`serve`] runs a REST endpoint; [`serve_authorizer`] and [`serve_api_keys`] the two
+//! functions that take other events.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 
-use lambda_http::{service_fn, Request};
+use lambda_http::{service_fn, LambdaEvent, Request};
+use serde_json::Value;
 
+use crate::authorizer::{cache_ttl_from_env, Authorizer};
 use crate::config::{Config, InitError};
 use crate::handlers::{handle, App};
+use crate::keys::{self, KeyCommand};
 use crate::routes::Endpoint;
 use crate::telemetry;
 
@@ -17,12 +23,7 @@ const LAMBDA_MAX_CONNECTIONS: u32 = 1;
 /// Runs `endpoint` as a Lambda function. Configuration problems fail the init, with a message
 /// that names the variable; everything after that is answered, never thrown.
 pub async fn serve(endpoint: Endpoint) -> Result<(), Error> {
-    telemetry::init();
-    let app = init(endpoint).await.map_err(|error| {
-        tracing::error!(error = %error, "init failed");
-        // The runtime prints the error with `Debug`: make that the readable message.
-        Error::from(error.to_string())
-    })?;
+    let app = init(&format!("{endpoint:?}")).await?;
     let app = &app;
     lambda_http::run(service_fn(move |req: Request| async move {
         Ok::<_, Infallible>(handle(app, endpoint, req).await)
@@ -30,9 +31,55 @@ pub async fn serve(endpoint: Endpoint) -> Result<(), Error> {
     .await
 }
 
-async fn init(endpoint: Endpoint) -> Result<App, InitError> {
-    let config = Config::from_env()?;
-    let app = App::from_config(&config, LAMBDA_MAX_CONNECTIONS).await?;
-    tracing::info!(database = %config.database, ?endpoint, "initialised");
+/// Runs the Lambda REQUEST authorizer of the HTTP API and of the WebSocket API's `$connect`.
+/// Cache TTL: `AUTH_CACHE_TTL_SECONDS` (default 30).
+pub async fn serve_authorizer() -> Result<(), Error> {
+    let app = init("authorizer").await?;
+    let ttl = cache_ttl_from_env().map_err(|e| init_failed(e.into()))?;
+    let authorizer = Arc::new(Authorizer::new(app.store, ttl));
+    let authorizer = &authorizer;
+    lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        authorizer.handle_event(event.payload).await.map_err(|e| {
+            tracing::error!(error = %e, "authorizer failed");
+            Error::from(e.to_string())
+        })
+    }))
+    .await
+}
+
+/// Runs the `api-keys` admin function: a [`KeyCommand`] in (`{"action":"create","owner":…}`,
+/// `{"action":"list"}`, `{"action":"revoke","id":…}`), its JSON outcome out. It has no API
+/// route; only IAM principals allowed `lambda:InvokeFunction` reach it.
+pub async fn serve_api_keys() -> Result<(), Error> {
+    let app = init("api-keys").await?;
+    let app = &app;
+    lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let command: KeyCommand = serde_json::from_value(event.payload).map_err(|e| {
+            Error::from(format!(
+                "expected {{\"action\":\"create\",\"owner\":…}}, {{\"action\":\"list\"}} or {{\"action\":\"revoke\",\"id\":…}}: {e}"
+            ))
+        })?;
+        let outcome = keys::execute(app.store.as_ref(), command)
+            .await
+            .map_err(|e| Error::from(e.to_string()))?;
+        Ok::<_, Error>(outcome.to_json())
+    }))
+    .await
+}
+
+/// Tracing, configuration and the store, once per environment.
+async fn init(function: &str) -> Result<App, Error> {
+    telemetry::init();
+    let config = Config::from_env().map_err(|e| init_failed(e.into()))?;
+    let app = App::from_config(&config, LAMBDA_MAX_CONNECTIONS)
+        .await
+        .map_err(init_failed)?;
+    tracing::info!(database = %config.database, function, "initialised");
     Ok(app)
+}
+
+fn init_failed(error: InitError) -> Error {
+    tracing::error!(error = %error, "init failed");
+    // The runtime prints the error with `Debug`: make that the readable message.
+    Error::from(error.to_string())
 }

@@ -3,11 +3,14 @@
 //! Layers: [`domain`] (rules, no HTTP or SQL), [`store`] (the database), [`handlers`]
 //! (API Gateway request in, response out) over [`request`] and [`error`]; [`routes`] is the
 //! route table; [`config`], [`telemetry`] and [`lambda`] are what a binary needs at init.
+//! [`keys`] issues and revokes API keys; [`authorizer`] checks them.
 
+pub mod authorizer;
 pub mod config;
 pub mod domain;
 pub mod error;
 pub mod handlers;
+pub mod keys;
 pub mod lambda;
 pub mod request;
 pub mod routes;

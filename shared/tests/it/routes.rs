@@ -1,9 +1,10 @@
 //! The route table is the one list of endpoints: `functions/` must hold exactly one binary per
-//! route, serving that route's endpoint, so a route added in one place and not the other fails.
+//! route, serving that route's endpoint, and the listed others (authorizer, api-keys), so a
+//! route added in one place and not the other fails.
 
 use std::collections::BTreeSet;
 
-use goal_tracker::routes::ROUTES;
+use goal_tracker::routes::{OTHER_FUNCTIONS, ROUTES};
 
 #[test]
 fn functions_folder_holds_exactly_one_binary_per_route() {
@@ -14,11 +15,13 @@ fn functions_folder_holds_exactly_one_binary_per_route() {
         .collect();
     let in_table: BTreeSet<String> = ROUTES
         .iter()
-        .map(|route| route.function.to_owned())
+        .map(|route| route.function)
+        .chain(OTHER_FUNCTIONS.iter().copied())
+        .map(str::to_owned)
         .collect();
     assert_eq!(
         on_disk, in_table,
-        "functions/ and goal_tracker::routes::ROUTES differ"
+        "functions/ and goal_tracker::routes::{{ROUTES, OTHER_FUNCTIONS}} differ"
     );
 }
 
