@@ -1,7 +1,7 @@
 //! API Gateway HTTP API events (payload format 2.0), built from a local HTTP request the way
 //! API Gateway builds them: lower-case headers with repeats joined by commas, cookies apart,
 //! query parameters decoded, path parameters from the route, and a body that is base64 when
-//! it is not UTF-8 text. The authorizer context carries the dev owner.
+//! it is not UTF-8 text. The authorizer context carries the owner the authorizer found.
 
 use std::net::SocketAddr;
 
@@ -19,7 +19,8 @@ pub struct HttpRequest<'a> {
     pub parts: &'a Parts,
     pub body: &'a [u8],
     pub peer: SocketAddr,
-    pub owner: &'a str,
+    /// What the authorizer found; `None` on a route without an authorizer (`/health`).
+    pub owner: Option<&'a str>,
 }
 
 /// The event API Gateway would send the route's function.
@@ -49,7 +50,6 @@ pub fn api_gateway_v2(request: &HttpRequest<'_>) -> Value {
         "requestContext": {
             "accountId": "000000000000",
             "apiId": "local",
-            "authorizer": { "lambda": { "owner": request.owner } },
             "domainName": domain_name,
             "domainPrefix": domain_name.split('.').next().unwrap_or(domain_name),
             "http": {
@@ -67,6 +67,9 @@ pub fn api_gateway_v2(request: &HttpRequest<'_>) -> Value {
         },
         "isBase64Encoded": false,
     });
+    if let Some(owner) = request.owner {
+        event["requestContext"]["authorizer"] = json!({ "lambda": { "owner": owner } });
+    }
     let fields = event.as_object_mut().expect("the event is an object");
     if !cookies.is_empty() {
         fields.insert("cookies".into(), json!(cookies));
@@ -176,7 +179,7 @@ mod tests {
             parts: &parts,
             body,
             peer: "127.0.0.1:50000".parse().unwrap(),
-            owner: "alice",
+            owner: Some("alice"),
         })
     }
 

@@ -1,5 +1,8 @@
-//! End-to-end tests of the local gateway over real HTTP: the API on SQLite and PostgreSQL, and
+//! End-to-end tests of the local gateway over real HTTP: the API on SQLite and PostgreSQL, API
+//! keys and isolation between owners, CORS and the OpenAPI document, what reaches the log, and
 //! the AWS configuration path (Secrets Manager on moto_server, TLS to PostgreSQL).
 
+mod auth;
 mod gateway;
+mod helpers;
 mod secrets_manager;
