@@ -210,6 +210,44 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+        /// Whatever a client sends that HTTP itself allows, the event parses as the Lambda
+        /// runtime parses it (a failure would be a 500 from the gateway).
+        #[test]
+        fn any_request_http_allows_makes_an_event_lambda_http_parses(
+            id in "[A-Za-z0-9%._~!$&'()*+,;=:@-]{1,30}",
+            query in "[A-Za-z0-9%._~!$&'()*+,;=:@/?-]{0,60}",
+            headers in proptest::collection::vec(("[a-z][a-z0-9-]{0,15}", "[ -~]{0,60}"), 0..5),
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+        ) {
+            let mut request = Request::builder()
+                .method(Method::PATCH)
+                .uri(format!("/goals/{id}?{query}"));
+            for (name, value) in &headers {
+                request = request.header(name.as_str(), value.as_str());
+            }
+            let Ok(request) = request.body(()) else {
+                return Ok(());
+            };
+            let (parts, ()) = request.into_parts();
+            let RouteMatch::Found(route, path_parameters) = match_route(&parts.method, parts.uri.path())
+            else {
+                return Ok(());
+            };
+            let event = api_gateway_v2(&HttpRequest {
+                route,
+                path_parameters: &path_parameters,
+                parts: &parts,
+                body: &body,
+                peer: "127.0.0.1:50000".parse().unwrap(),
+                owner: Some("alice"),
+            });
+            proptest::prop_assert!(lambda_http::request::from_str(&event.to_string()).is_ok(), "{}", event);
+        }
+    }
+
     #[test]
     fn repeats_are_joined_cookies_set_apart_and_binary_bodies_base64_encoded() {
         let local = local_event(

@@ -10,5 +10,6 @@ mod helpers;
 mod keys;
 mod openapi;
 mod pgbouncer;
+mod properties;
 mod routes;
 mod store_conformance;
