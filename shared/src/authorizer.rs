@@ -227,17 +227,23 @@ fn owner_context(owner: Option<&Owner>) -> Value {
     }
 }
 
-/// The key in `Authorization: Bearer …` (scheme in any case), else in `X-API-Key`.
-/// A header that is there but not of that form counts as no key.
+/// The key in `Authorization: Bearer …` (scheme in any case) or in `X-API-Key`. An
+/// `Authorization` header of another form, or both headers with different values, count as no
+/// key: ambiguous credentials are refused rather than guessed between.
 pub fn key_from_headers(headers: &HeaderMap) -> Option<&str> {
-    let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Some(authorization) = text(header::AUTHORIZATION.as_str()) {
-        let (scheme, credentials) = authorization.trim().split_once(' ')?;
-        return scheme
+    let text = |name| headers.get(name).map(|v| v.to_str().ok().map(str::trim));
+    let bearer = text(header::AUTHORIZATION.as_str()).map(|authorization| {
+        let (scheme, credentials) = authorization?.split_once(' ')?;
+        scheme
             .eq_ignore_ascii_case("bearer")
-            .then(|| credentials.trim());
+            .then(|| credentials.trim())
+    });
+    match (bearer, text(API_KEY_HEADER)) {
+        (None, None) => None,
+        (Some(bearer), None) => bearer,
+        (None, Some(api_key)) => api_key,
+        (Some(bearer), Some(api_key)) => bearer.filter(|key| Some(*key) == api_key),
     }
-    text(API_KEY_HEADER).map(str::trim)
 }
 
 #[cfg(test)]
@@ -266,7 +272,15 @@ mod tests {
             (vec![("authorization", "gt_abc")], None),
             (
                 vec![("authorization", "Bearer gt_a"), ("x-api-key", "gt_b")],
+                None,
+            ),
+            (
+                vec![("authorization", "Bearer gt_a"), ("x-api-key", "gt_a")],
                 Some("gt_a"),
+            ),
+            (
+                vec![("authorization", "Basic Zm9v"), ("x-api-key", "gt_a")],
+                None,
             ),
             (vec![], None),
         ];

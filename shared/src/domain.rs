@@ -229,6 +229,7 @@ impl Cursor {
         URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{}", self.after.get()))
     }
 
+    /// Only what [`Cursor::encode`] writes: `g1:` and the id in digits without leading zeros.
     pub fn decode(raw: &str) -> Result<Self, ValidationError> {
         let bytes = URL_SAFE_NO_PAD
             .decode(raw)
@@ -236,6 +237,7 @@ impl Cursor {
         let text = std::str::from_utf8(&bytes).map_err(|_| ValidationError::InvalidCursor)?;
         let id = text
             .strip_prefix(CURSOR_PREFIX)
+            .filter(|id| !id.starts_with('0'))
             .ok_or(ValidationError::InvalidCursor)?;
         let after = GoalId::parse(id).map_err(|_| ValidationError::InvalidCursor)?;
         Ok(Self { after })
@@ -374,6 +376,8 @@ mod tests {
         let forged_negative = URL_SAFE_NO_PAD.encode("g1:-5");
         let other_prefix = URL_SAFE_NO_PAD.encode("x1:5");
         let not_utf8 = URL_SAFE_NO_PAD.encode([0xff, 0xfe]);
+        let leading_zero = URL_SAFE_NO_PAD.encode("g1:07");
+        let zero = URL_SAFE_NO_PAD.encode("g1:0");
         for raw in [
             "",
             "!!!",
@@ -381,6 +385,8 @@ mod tests {
             forged_negative.as_str(),
             other_prefix.as_str(),
             not_utf8.as_str(),
+            leading_zero.as_str(),
+            zero.as_str(),
         ] {
             assert_eq!(
                 Cursor::decode(raw),
