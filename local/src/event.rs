@@ -1,14 +1,20 @@
-//! API Gateway HTTP API events (payload format 2.0), built from a local HTTP request the way
-//! API Gateway builds them: lower-case headers with repeats joined by commas, cookies apart,
-//! query parameters decoded, path parameters from the route, and a body that is base64 when
-//! it is not UTF-8 text. The authorizer context carries the owner the authorizer found.
+//! API Gateway events built from local traffic the way API Gateway builds them.
+//!
+//! HTTP API events (payload format 2.0): lower-case headers with repeats joined by commas,
+//! cookies apart, query parameters decoded, path parameters from the route, and a body that is
+//! base64 when it is not UTF-8 text. The authorizer context
+//! carries the owner the authorizer found.
+//!
+//! WebSocket API events: `$connect` with the upgrade request's headers and query, `$default`
+//! with the frame as its body, `$disconnect` with the close code; every one with the connection
+//! id and the authorizer context of `$connect`.
 
 use std::net::SocketAddr;
 
 use axum::http::{header, request::Parts};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use goal_tracker::routes::Route;
 use serde_json::{json, Map, Value};
 
@@ -21,6 +27,101 @@ pub struct HttpRequest<'a> {
     pub peer: SocketAddr,
     /// What the authorizer found; `None` on a route without an authorizer (`/health`).
     pub owner: Option<&'a str>,
+}
+
+/// A WebSocket connection as API Gateway describes it in every event of that connection.
+pub struct WsConnection<'a> {
+    pub id: &'a str,
+    pub connected_at: DateTime<Utc>,
+    pub peer: SocketAddr,
+    pub user_agent: &'a str,
+    pub host: &'a str,
+    pub owner: &'a str,
+}
+
+/// What happened on a WebSocket connection.
+pub enum WsEvent<'a> {
+    /// The upgrade request: its headers and query string.
+    Connect { parts: &'a Parts },
+    /// A frame from the client: text, or binary (sent on base64-encoded).
+    Message { frame: &'a [u8], binary: bool },
+    /// The connection closed, with the close code (1006 when it dropped without one).
+    Disconnect { code: u16, reason: &'a str },
+}
+
+/// The event API Gateway would send the function of a WebSocket route.
+pub fn api_gateway_websocket(connection: &WsConnection<'_>, what: &WsEvent<'_>) -> Value {
+    let now = Utc::now();
+    let (route_key, event_type) = match what {
+        WsEvent::Connect { .. } => ("$connect", "CONNECT"),
+        WsEvent::Message { .. } => ("$default", "MESSAGE"),
+        WsEvent::Disconnect { .. } => ("$disconnect", "DISCONNECT"),
+    };
+    let request_id = uuid::Uuid::new_v4().simple().to_string();
+    let mut context = json!({
+        "routeKey": route_key,
+        "eventType": event_type,
+        "extendedRequestId": request_id,
+        "requestTime": now.format("%d/%b/%Y:%H:%M:%S %z").to_string(),
+        "messageDirection": "IN",
+        "stage": "local",
+        "connectedAt": connection.connected_at.timestamp_millis(),
+        "requestTimeEpoch": now.timestamp_millis(),
+        "identity": {
+            "sourceIp": connection.peer.ip().to_string(),
+            "userAgent": connection.user_agent,
+        },
+        "requestId": request_id,
+        "domainName": connection.host,
+        "connectionId": connection.id,
+        "apiId": "local",
+        "authorizer": { "principalId": connection.owner, "owner": connection.owner },
+    });
+    let mut event = json!({ "isBase64Encoded": false });
+    let fields = event.as_object_mut().expect("the event is an object");
+    match what {
+        WsEvent::Connect { parts } => {
+            let (headers, _) = headers_and_cookies(parts);
+            let multi: Map<String, Value> = headers
+                .iter()
+                .map(|(name, value)| (name.clone(), json!([value])))
+                .collect();
+            fields.insert("headers".into(), Value::Object(headers));
+            fields.insert("multiValueHeaders".into(), Value::Object(multi));
+            let query = query_parameters(parts.uri.query().unwrap_or_default());
+            if !query.is_empty() {
+                fields.insert("queryStringParameters".into(), Value::Object(query));
+            }
+        }
+        WsEvent::Message { frame, binary } => {
+            context["messageId"] = json!(uuid::Uuid::new_v4().simple().to_string());
+            let body = if *binary {
+                fields.insert("isBase64Encoded".into(), json!(true));
+                BASE64.encode(frame)
+            } else {
+                String::from_utf8_lossy(frame).into_owned()
+            };
+            fields.insert("body".into(), json!(body));
+        }
+        WsEvent::Disconnect { code, reason } => {
+            let headers = json!({
+                "Host": connection.host,
+                "X-Forwarded-For": connection.peer.ip().to_string(),
+            });
+            fields.insert(
+                "multiValueHeaders".into(),
+                json!({
+                    "Host": [connection.host],
+                    "X-Forwarded-For": [connection.peer.ip().to_string()],
+                }),
+            );
+            fields.insert("headers".into(), headers);
+            context["disconnectStatusCode"] = json!(code);
+            context["disconnectReason"] = json!(reason);
+        }
+    }
+    fields.insert("requestContext".into(), context);
+    event
 }
 
 /// The event API Gateway would send the route's function.
@@ -155,7 +256,11 @@ mod tests {
                 paths.insert(path.clone());
                 if !matches!(
                     name.as_str(),
-                    "headers" | "queryStringParameters" | "pathParameters" | "lambda"
+                    "headers"
+                        | "queryStringParameters"
+                        | "pathParameters"
+                        | "lambda"
+                        | "multiValueHeaders"
                 ) {
                     field_paths(inner, &path, paths);
                 }
@@ -266,5 +371,66 @@ mod tests {
         assert_eq!(local["headers"].get("cookie"), None);
         assert_eq!(local["isBase64Encoded"], true);
         assert_eq!(local["body"], BASE64.encode([0xff, 0x00, 0xfe]));
+    }
+
+    #[test]
+    fn websocket_events_have_every_field_of_real_ones() {
+        let (parts, ()) = Request::builder()
+            .uri("/ws?api=1")
+            .header("host", "127.0.0.1:3000")
+            .header("user-agent", "websocat")
+            .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+            .body(())
+            .unwrap()
+            .into_parts();
+        let connection = WsConnection {
+            id: "L0SM9cOFvHcCIhw=",
+            connected_at: Utc::now(),
+            peer: "127.0.0.1:50000".parse().unwrap(),
+            user_agent: "websocat",
+            host: "127.0.0.1:3000",
+            owner: "alice",
+        };
+        let cases = [
+            ("ws-connect.json", WsEvent::Connect { parts: &parts }),
+            (
+                "ws-default-ping.json",
+                WsEvent::Message {
+                    frame: br#"{"action":"ping"}"#,
+                    binary: false,
+                },
+            ),
+            (
+                "ws-disconnect.json",
+                WsEvent::Disconnect {
+                    code: 1001,
+                    reason: "going away",
+                },
+            ),
+        ];
+        for (file, what) in cases {
+            let path = format!("{}/../events/{file}", env!("CARGO_MANIFEST_DIR"));
+            let sample: Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let local = api_gateway_websocket(&connection, &what);
+            let (mut expected, mut actual) = (BTreeSet::new(), BTreeSet::new());
+            field_paths(&sample, "", &mut expected);
+            field_paths(&local, "", &mut actual);
+            // Headers API Gateway adds itself, and its own latency figure, have no local source.
+            expected.retain(|path| {
+                !path.starts_with("/multiValueHeaders/")
+                    && path != "/requestContext/authorizer/integrationLatency"
+            });
+            let missing: Vec<_> = expected.difference(&actual).collect();
+            assert!(
+                missing.is_empty(),
+                "{file}: the local event lacks {missing:?}"
+            );
+            assert_eq!(
+                local["requestContext"]["routeKey"],
+                sample["requestContext"]["routeKey"]
+            );
+            assert_eq!(local["requestContext"]["authorizer"]["owner"], "alice");
+        }
     }
 }

@@ -4,12 +4,17 @@
 //! event the function would receive in AWS (see [`event`]), parsed by `lambda_http` exactly as
 //! the Lambda runtime parses it, and handed to the same shared handler, in-process. Where API
 //! Gateway would, it answers CORS preflights ([`cors`]) and runs the authorizer ([`auth`]).
+//!
+//! WebSocket clients connect at `/ws` ([`websocket`]); the gateway also serves the Management
+//! API at `/@connections/{id}` ([`management`]), which the handlers push goal changes through.
 
 pub mod auth;
 pub mod cli;
 pub mod cors;
 pub mod event;
+pub mod management;
 pub mod openapi;
+pub mod websocket;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -18,6 +23,7 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
+use axum::routing::get;
 use axum::Router;
 use goal_tracker::authorizer::{cache_ttl_from_env, Authorizer};
 use goal_tracker::config::{Config, ConfigError};
@@ -106,27 +112,29 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         .with_context(|| format!("could not listen on {} (set LOCAL_ADDR)", settings.addr))?;
     if let Some(key) = auth::ensure_dev_key(app.store.as_ref(), &settings.dev_owner).await? {
         println!(
-            "No API key existed, so one was issued for the owner {:?}; it is shown only now:\n\n    {}\n\nSend it as `Authorization: Bearer <key>` or `X-API-Key: <key>`.",
+            "No API key existed, so one was issued for the owner {:?}; it is shown only now:\n\n    {}\n\nSend it as `Authorization: Bearer <key>` or `X-API-Key: <key>` (WebSocket: ws://…/ws?api_key=<key>).",
             settings.dev_owner,
             key.expose()
         );
     }
+    let addr = listener.local_addr()?;
     println!(
-        "goal-tracker local gateway on http://{} (database {}); Ctrl-C stops it",
-        listener.local_addr()?,
+        "goal-tracker local gateway on http://{addr} and ws://{addr}/ws (database {}); Ctrl-C stops it",
         config.database,
     );
     serve(listener, app, settings.options, shutdown_signal()).await?;
     Ok(())
 }
 
-/// Serves the API on `listener` until `shutdown` completes.
+/// Serves the API on `listener` until `shutdown` completes. The app's goal changes are pushed
+/// through this gateway's own Management API.
 pub async fn serve(
     listener: TcpListener,
-    app: App,
+    mut app: App,
     options: Options,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    app.notifier = management::local_notifier(listener.local_addr()?).await;
     axum::serve(
         listener,
         router(app, options).into_make_service_with_connect_info::<SocketAddr>(),
@@ -139,17 +147,26 @@ async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-struct Gateway {
+/// What every request of the gateway shares.
+pub struct Gateway {
     app: App,
     authorizer: Authorizer,
+    connections: websocket::Connections,
 }
 
-/// Every request goes to [`dispatch`]: the shared route table does the routing, not axum.
+/// `/ws` and the Management API are the gateway's own; every other request goes to
+/// [`dispatch`], where the shared route table does the routing, not axum.
 pub fn router(app: App, options: Options) -> Router {
     let authorizer = Authorizer::new(app.store.clone(), options.auth_cache_ttl);
     Router::new()
+        .route("/ws", get(websocket::upgrade))
+        .merge(management::routes())
         .fallback(dispatch)
-        .with_state(Arc::new(Gateway { app, authorizer }))
+        .with_state(Arc::new(Gateway {
+            app,
+            authorizer,
+            connections: websocket::Connections::default(),
+        }))
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(options.cors),
             cors::layer,

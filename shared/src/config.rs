@@ -8,6 +8,7 @@
 //! | `DB_HOST` | with `DB_SECRET_ARN`: connect here instead of the secret's host (the RDS Proxy endpoint) |
 //! | `DB_SSL_MODE` | with `DB_SECRET_ARN`: `verify-full` (default), `verify-ca`, `require` or `disable` |
 //! | `DB_MAX_CONNECTIONS` | pool size; one per Lambda environment is the default in AWS |
+//! | `WS_ENDPOINT` | the WebSocket API's Management API (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`): goal changes are pushed there; unset, nothing is pushed |
 //! | `AWS_ENDPOINT_URL` | read by the AWS SDK itself: points it at a local stand-in |
 
 use std::fmt;
@@ -50,6 +51,8 @@ pub struct Config {
     pub database: DatabaseConfig,
     /// `DB_MAX_CONNECTIONS`, when set; otherwise the caller's default.
     pub max_connections: Option<u32>,
+    /// `WS_ENDPOINT`: where goal changes are pushed, when set.
+    pub ws_endpoint: Option<String>,
 }
 
 /// Where the database is, and how to reach it.
@@ -103,9 +106,22 @@ impl Config {
                 }),
             })
             .transpose()?;
+        let ws_endpoint = var("WS_ENDPOINT")
+            .map(|url| {
+                if url.starts_with("https://") || url.starts_with("http://") {
+                    Ok(url.trim_end_matches('/').to_owned())
+                } else {
+                    Err(ConfigError::Invalid {
+                        name: "WS_ENDPOINT",
+                        reason: "expected an https:// URL of the WebSocket API's stage".into(),
+                    })
+                }
+            })
+            .transpose()?;
         Ok(Self {
             database,
             max_connections,
+            ws_endpoint,
         })
     }
 
@@ -134,6 +150,7 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("database", &self.database.to_string())
             .field("max_connections", &self.max_connections)
+            .field("ws_endpoint", &self.ws_endpoint)
             .finish()
     }
 }
@@ -329,6 +346,13 @@ mod tests {
             (
                 vec![("DATABASE_URL", "sqlite://x.db"), ("DB_SECRET_ARN", "arn")],
                 "only one",
+            ),
+            (
+                vec![
+                    ("DATABASE_URL", "sqlite://x.db"),
+                    ("WS_ENDPOINT", "wss://x"),
+                ],
+                "WS_ENDPOINT",
             ),
         ];
         for (vars, expected) in cases {

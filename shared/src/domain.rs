@@ -194,6 +194,9 @@ pub const DEFAULT_PAGE_LIMIT: u32 = 50;
 pub struct PageLimit(u32);
 
 impl PageLimit {
+    /// The largest page.
+    pub const MAX: Self = Self(MAX_PAGE_LIMIT);
+
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         match parse_decimal::<u32>(raw) {
             Some(limit) if (1..=MAX_PAGE_LIMIT).contains(&limit) => Ok(Self(limit)),
@@ -249,6 +252,48 @@ impl Cursor {
 pub struct GoalPage {
     pub goals: Vec<Goal>,
     pub next_cursor: Option<String>,
+}
+
+/// An API Gateway WebSocket connection id, as `requestContext.connectionId` carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
+#[serde(transparent)]
+#[sqlx(transparent)]
+pub struct ConnectionId(String);
+
+impl ConnectionId {
+    /// The longest id kept; API Gateway's are 16 characters.
+    pub const MAX_LEN: usize = 128;
+
+    /// `None` for an empty or oversized id.
+    pub fn new(id: &str) -> Option<Self> {
+        (!id.is_empty() && id.len() <= Self::MAX_LEN).then(|| Self(id.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An open WebSocket connection and the owner whose goal changes it receives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connection {
+    pub id: ConnectionId,
+    pub owner: Owner,
+    pub connected_at: DateTime<Utc>,
+}
+
+/// A change to a goal, as it is pushed to the owner's connections:
+/// `{"type":"goal.created"|"goal.updated"|"goal.deleted","goal":{…}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", content = "goal")]
+pub enum GoalEvent {
+    #[serde(rename = "goal.created")]
+    Created(Goal),
+    #[serde(rename = "goal.updated")]
+    Updated(Goal),
+    /// Carries the goal as it was when deleted.
+    #[serde(rename = "goal.deleted")]
+    Deleted(Goal),
 }
 
 #[cfg(test)]

@@ -90,16 +90,21 @@ impl ApiError {
         }
     }
 
-    /// The response a client sees. Server-side failures are logged with their cause here,
-    /// once, and answered with the generic message only.
-    pub fn into_response(self) -> Response<Body> {
-        match &self {
+    /// Logs a server-side failure with its cause; the client only ever sees the generic message.
+    pub fn log_cause(&self) {
+        match self {
             Self::Internal(cause) => tracing::error!(error = ?cause, "request failed"),
             Self::ServiceUnavailable(cause) => {
                 tracing::warn!(error = ?cause, "database unavailable")
             }
             _ => {}
         }
+    }
+
+    /// The response a client sees. Server-side failures are logged with their cause here,
+    /// once, and answered with the generic message only.
+    pub fn into_response(self) -> Response<Body> {
+        self.log_cause();
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code(),

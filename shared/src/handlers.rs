@@ -8,8 +8,9 @@ use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
 use crate::config::{Config, InitError};
-use crate::domain::{CreateGoalRequest, GoalPatch, NewGoal, UpdateGoalRequest};
+use crate::domain::{CreateGoalRequest, GoalEvent, GoalPatch, NewGoal, Owner, UpdateGoalRequest};
 use crate::error::{json_response, ApiError};
+use crate::push::Notifier;
 use crate::request::{goal_id, json_body, owner, page_query};
 use crate::routes::Endpoint;
 use crate::store::{self, Store};
@@ -18,19 +19,33 @@ use crate::store::{self, Store};
 #[derive(Clone)]
 pub struct App {
     pub store: Arc<dyn Store>,
+    /// Where goal changes go: the owner's WebSocket connections.
+    pub notifier: Notifier,
 }
 
 impl App {
-    /// Resolves the database (fetching its secret when configured so) and builds the store.
+    /// Resolves the database (fetching its secret when configured so) and builds the store,
+    /// and the notifier when `WS_ENDPOINT` is set.
     pub async fn from_config(
         config: &Config,
         default_max_connections: u32,
     ) -> Result<Self, InitError> {
         let database = config.database().await?;
         let max_connections = config.max_connections.unwrap_or(default_max_connections);
+        let notifier = match &config.ws_endpoint {
+            Some(endpoint) => Notifier::for_endpoint(endpoint).await,
+            None => Notifier::default(),
+        };
         Ok(Self {
             store: store::connect(database, max_connections),
+            notifier,
         })
+    }
+
+    /// Tells the owner's connections about a change. Returns once they have been told, or
+    /// the push deadline has passed; never fails.
+    async fn publish(&self, owner: &Owner, event: GoalEvent) {
+        self.notifier.publish(&*self.store, owner, &event).await;
     }
 }
 
@@ -70,6 +85,8 @@ async fn create_goal(app: &App, req: &Request) -> Result<Response<Body>, ApiErro
     let owner = owner(req)?;
     let goal = NewGoal::try_from(json_body::<CreateGoalRequest>(req)?)?;
     let created = app.store.create(&owner, &goal).await?;
+    app.publish(&owner, GoalEvent::Created(created.clone()))
+        .await;
     let mut response = json_response(StatusCode::CREATED, &created);
     let location = HeaderValue::from_str(&format!("/goals/{}", created.id.get()))
         .map_err(|e| ApiError::Internal(e.into()))?;
@@ -97,15 +114,19 @@ async fn update_goal(app: &App, req: &Request) -> Result<Response<Body>, ApiErro
         .update(&owner, id, &patch)
         .await?
         .ok_or(ApiError::NotFound("goal"))?;
+    app.publish(&owner, GoalEvent::Updated(goal.clone())).await;
     Ok(json_response(StatusCode::OK, &goal))
 }
 
 async fn delete_goal(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let owner = owner(req)?;
     let id = goal_id(req)?;
-    if !app.store.delete(&owner, id).await? {
-        return Err(ApiError::NotFound("goal"));
-    }
+    let deleted = app
+        .store
+        .delete(&owner, id)
+        .await?
+        .ok_or(ApiError::NotFound("goal"))?;
+    app.publish(&owner, GoalEvent::Deleted(deleted)).await;
     let mut response = Response::new(Body::Empty);
     *response.status_mut() = StatusCode::NO_CONTENT;
     Ok(response)

@@ -1,6 +1,6 @@
 //! The whole of a function binary's `main`: init tracing, build what it needs once, serve.
-//! [`serve`] runs a REST endpoint; [`serve_authorizer`] and [`serve_api_keys`] the two
-//! functions that take other events.
+//! [`serve`] runs a REST endpoint, [`serve_websocket`] a WebSocket route; [`serve_authorizer`]
+//! and [`serve_api_keys`] the two functions that take other events.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -14,17 +14,17 @@ use crate::handlers::{handle, App};
 use crate::keys::{self, KeyCommand};
 use crate::routes::Endpoint;
 use crate::telemetry;
+use crate::websocket::{handle_ws, WsRequest, WsRoute};
 
 pub use lambda_http::Error;
 
 /// Connections one Lambda environment needs: it serves one request at a time.
 const LAMBDA_MAX_CONNECTIONS: u32 = 1;
 
-/// Runs `endpoint` as a Lambda function. Configuration problems fail the init, with a message
-/// that names the variable; everything after that is answered, never thrown.
+/// Runs `endpoint` of the HTTP API as a Lambda function. Configuration problems fail the init,
+/// with a message that names the variable; everything after that is answered, never thrown.
 pub async fn serve(endpoint: Endpoint) -> Result<(), Error> {
-    let app = init(&format!("{endpoint:?}")).await?;
-    let app = &app;
+    let app = &init(format_args!("{endpoint:?}")).await?;
     lambda_http::run(service_fn(move |req: Request| async move {
         Ok::<_, Infallible>(handle(app, endpoint, req).await)
     }))
@@ -34,7 +34,7 @@ pub async fn serve(endpoint: Endpoint) -> Result<(), Error> {
 /// Runs the Lambda REQUEST authorizer of the HTTP API and of the WebSocket API's `$connect`.
 /// Cache TTL: `AUTH_CACHE_TTL_SECONDS` (default 30).
 pub async fn serve_authorizer() -> Result<(), Error> {
-    let app = init("authorizer").await?;
+    let app = init(format_args!("authorizer")).await?;
     let ttl = cache_ttl_from_env().map_err(|e| init_failed(e.into()))?;
     let authorizer = Arc::new(Authorizer::new(app.store, ttl));
     let authorizer = &authorizer;
@@ -51,7 +51,7 @@ pub async fn serve_authorizer() -> Result<(), Error> {
 /// `{"action":"list"}`, `{"action":"revoke","id":…}`), its JSON outcome out. It has no API
 /// route; only IAM principals allowed `lambda:InvokeFunction` reach it.
 pub async fn serve_api_keys() -> Result<(), Error> {
-    let app = init("api-keys").await?;
+    let app = init(format_args!("api-keys")).await?;
     let app = &app;
     lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let command: KeyCommand = serde_json::from_value(event.payload).map_err(|e| {
@@ -67,17 +67,30 @@ pub async fn serve_api_keys() -> Result<(), Error> {
     .await
 }
 
-/// Tracing, configuration and the store, once per environment.
-async fn init(function: &str) -> Result<App, Error> {
-    telemetry::init();
-    let config = Config::from_env().map_err(|e| init_failed(e.into()))?;
-    let app = App::from_config(&config, LAMBDA_MAX_CONNECTIONS)
-        .await
-        .map_err(init_failed)?;
-    tracing::info!(database = %config.database, function, "initialised");
-    Ok(app)
+/// Runs `route` of the WebSocket API as a Lambda function, as [`serve`] does a REST endpoint.
+pub async fn serve_websocket(route: WsRoute) -> Result<(), Error> {
+    let app = &init(format_args!("{route:?}")).await?;
+    lambda_http::lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<WsRequest>| async move {
+            Ok::<_, Infallible>(handle_ws(app, route, event.payload).await)
+        },
+    ))
+    .await
 }
 
+/// Installs tracing and builds the app, once per execution environment.
+async fn init(serving: std::fmt::Arguments<'_>) -> Result<App, Error> {
+    telemetry::init();
+    let built = async {
+        let config = Config::from_env()?;
+        let app = App::from_config(&config, LAMBDA_MAX_CONNECTIONS).await?;
+        tracing::info!(database = %config.database, %serving, "initialised");
+        Ok::<_, InitError>(app)
+    };
+    built.await.map_err(init_failed)
+}
+
+/// Logs an init failure and makes it the error the runtime reports.
 fn init_failed(error: InitError) -> Error {
     tracing::error!(error = %error, "init failed");
     // The runtime prints the error with `Debug`: make that the readable message.

@@ -4,6 +4,7 @@
 //! (API Gateway request in, response out) over [`request`] and [`error`]; [`routes`] is the
 //! route table; [`config`], [`telemetry`] and [`lambda`] are what a binary needs at init.
 //! [`keys`] issues and revokes API keys; [`authorizer`] checks them.
+//! [`websocket`] serves the WebSocket routes; [`push`] sends goal changes to connections.
 
 pub mod authorizer;
 pub mod config;
@@ -12,7 +13,9 @@ pub mod error;
 pub mod handlers;
 pub mod keys;
 pub mod lambda;
+pub mod push;
 pub mod request;
 pub mod routes;
 pub mod store;
 pub mod telemetry;
+pub mod websocket;

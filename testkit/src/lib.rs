@@ -4,9 +4,12 @@
 //! - [`sqlite_database`]: a fresh SQLite file in a temporary folder.
 //! - [`PgBouncer::start`]: PgBouncer in `pool_mode=transaction` in front of a database.
 //! - [`Moto::start`]: `moto_server`, a local AWS endpoint for Secrets Manager.
+//! - [`lambda_runtime::invoke`]: a real function binary under an emulated Lambda Runtime API.
 //!
 //! A service that is missing is a skip, reported plainly (see [`skip`]); with `CI=true` it is
 //! a failure instead.
+
+pub mod lambda_runtime;
 
 use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};

@@ -1,12 +1,17 @@
-//! Only the owner gets in: keys on every route but `/health`, each owner isolated from the
-//! others, CORS for the configured origins only, the OpenAPI document, the body limit, the
+//! Only the owner gets in: keys on every route but `/health` and on the WebSocket upgrade,
+//! each owner isolated from the others, CORS for the configured origins only, the OpenAPI document, the body limit, the
 //! dev key and the `keys` subcommand, and no key material in the log.
 
 use std::time::Duration;
 
+use chrono::{TimeDelta, Utc};
+use futures_util::{SinkExt, StreamExt};
+use goal_tracker::domain::Owner;
 use goal_tracker::routes::{Endpoint, ROUTES};
 use reqwest::{Client, Method, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::helpers::{
     client_for, keys_command, options, printed_keys, start_gateway, start_gateway_with,
@@ -533,6 +538,66 @@ async fn no_key_material_reaches_the_log_even_at_trace_level() {
         let status = request.send().await.unwrap().status();
         assert!(status.as_u16() < 500, "{status}");
     }
+
+    // The WebSocket side: the key in the query string of the upgrade, refused and accepted.
+    let ws = format!("{}/ws", base.replacen("http://", "ws://", 1));
+    assert_eq!(
+        upgrade_status(&format!("{ws}?api_key={carol}"), &[]).await,
+        401
+    );
+    assert_eq!(
+        upgrade_status(
+            &format!("{ws}?api_key={}", alice.replacen("gt_", "sk_", 1)),
+            &[]
+        )
+        .await,
+        401
+    );
+    let (mut bobs, _) = tokio_tungstenite::connect_async(format!("{ws}?api_key={bob}"))
+        .await
+        .expect("bob connects");
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("{ws}?api_key={alice}"))
+        .await
+        .expect("alice connects");
+    for frame in [r#"{"action":"ping"}"#, r#"{"action":"sync"}"#] {
+        socket.send(Message::text(frame)).await.unwrap();
+        let reply = tokio::time::timeout(Duration::from_secs(2), socket.next())
+            .await
+            .expect("a reply")
+            .expect("open")
+            .expect("a frame");
+        assert!(matches!(reply, Message::Text(_)), "{reply:?}");
+    }
+    let pushed = client
+        .post(format!("{base}/goals"))
+        .header("x-api-key", alice)
+        .json(&json!({ "name": "pushed to alice only" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pushed.status(), StatusCode::CREATED);
+    let push = tokio::time::timeout(Duration::from_secs(2), socket.next())
+        .await
+        .expect("a push")
+        .expect("open")
+        .expect("a frame");
+    assert!(push.to_text().unwrap().contains("goal.created"), "{push:?}");
+    bobs.send(Message::text(r#"{"action":"ping"}"#))
+        .await
+        .unwrap();
+    let bobs_next = tokio::time::timeout(Duration::from_secs(2), bobs.next())
+        .await
+        .expect("a reply")
+        .expect("open")
+        .expect("a frame");
+    assert_eq!(
+        bobs_next.to_text().unwrap(),
+        r#"{"type":"pong"}"#,
+        "bob got alice's push"
+    );
+    socket.close(None).await.unwrap();
+    bobs.close(None).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let output = gateway.stop().await;
 
     assert!(
@@ -557,4 +622,78 @@ async fn no_key_material_reaches_the_log_even_at_trace_level() {
             "key material {fragment:?} reached the log:\n{output}"
         );
     }
+}
+
+/// The status of a WebSocket upgrade to `url`, with `headers` on the upgrade request.
+async fn upgrade_status(url: &str, headers: &[(&'static str, &str)]) -> u16 {
+    let mut request = url.into_client_request().unwrap();
+    for (name, value) in headers {
+        request.headers_mut().insert(*name, value.parse().unwrap());
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((_, response)) => response.status().as_u16(),
+        Err(WsError::Http(response)) => {
+            let body = response.body().clone().unwrap_or_default();
+            let body: Value = serde_json::from_slice(&body).unwrap_or_default();
+            assert_eq!(body["error"]["code"], "unauthorized", "{body}");
+            response.status().as_u16()
+        }
+        Err(other) => panic!("the upgrade failed: {other}"),
+    }
+}
+
+#[tokio::test]
+async fn a_websocket_upgrade_needs_a_valid_key_in_the_api_key_parameter() {
+    let sqlite = testkit::sqlite_database();
+    let gateway = start_gateway(&sqlite.url).await;
+    let (valid, _) = gateway.issue_key_with_id("alice").await;
+    let (revoked, revoked_id) = gateway.issue_key_with_id("alice").await;
+    gateway.revoke(revoked_id).await;
+    let ws = format!("{}/ws", gateway.base.replacen("http://", "ws://", 1));
+    let foreign = valid.replacen("gt_", "sk_", 1);
+
+    let refused: [(&str, String, Vec<(&'static str, &str)>); 6] = [
+        ("no key", ws.clone(), vec![]),
+        ("an empty key", format!("{ws}?api_key="), vec![]),
+        ("a garbled key", format!("{ws}?api_key=garbled"), vec![]),
+        ("another prefix", format!("{ws}?api_key={foreign}"), vec![]),
+        ("a revoked key", format!("{ws}?api_key={revoked}"), vec![]),
+        (
+            "a key in a header, not the query",
+            ws.clone(),
+            vec![("x-api-key", valid.as_str())],
+        ),
+    ];
+    for (case, url, headers) in refused {
+        assert_eq!(upgrade_status(&url, &headers).await, 401, "{case}");
+    }
+    let none = gateway
+        .app
+        .store
+        .connections_of(
+            &Owner::new("alice").unwrap(),
+            Utc::now() - TimeDelta::hours(1),
+        )
+        .await
+        .unwrap();
+    assert!(
+        none.is_empty(),
+        "a refused upgrade left a connection: {none:?}"
+    );
+
+    let (_socket, response) = tokio_tungstenite::connect_async(format!("{ws}?api_key={valid}"))
+        .await
+        .expect("a valid key upgrades");
+    assert_eq!(response.status(), 101);
+    // `connect_async` returns after `$connect` recorded the connection, under the key's owner.
+    let rows = gateway
+        .app
+        .store
+        .connections_of(
+            &Owner::new("alice").unwrap(),
+            Utc::now() - TimeDelta::hours(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1, "alice's connection: {rows:?}");
 }

@@ -3,6 +3,7 @@
 //! PostgreSQL is production; SQLite is the embedded default for local runs. Both pass the same
 //! conformance suite (`shared/tests/api/store_conformance.rs`).
 
+mod connections;
 mod postgres;
 mod sqlite;
 
@@ -17,6 +18,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use crate::domain::{Cursor, Goal, GoalId, GoalPage, GoalPatch, NewGoal, Owner, PageLimit};
 use crate::keys::{KeyHash, KeyId, KeyInfo};
 
+pub use connections::ConnectionStore;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -58,8 +60,8 @@ pub trait GoalStore: Send + Sync {
     async fn list(&self, owner: &Owner, after: Option<GoalId>, limit: u32) -> Result<Vec<Goal>>;
     /// `None` when the owner has no such goal.
     async fn update(&self, owner: &Owner, id: GoalId, patch: &GoalPatch) -> Result<Option<Goal>>;
-    /// `false` when the owner has no such goal.
-    async fn delete(&self, owner: &Owner, id: GoalId) -> Result<bool>;
+    /// The deleted goal; `None` when the owner has no such goal.
+    async fn delete(&self, owner: &Owner, id: GoalId) -> Result<Option<Goal>>;
 }
 
 /// API keys, by hash: the store never sees a key itself.
@@ -77,10 +79,11 @@ pub trait KeyStore: Send + Sync {
     async fn any_keys(&self) -> Result<bool>;
 }
 
-/// Both stores of one database: what the functions and the local gateway hold.
-pub trait Store: GoalStore + KeyStore {}
+/// Everything one database keeps: goals, the WebSocket connections their changes go to, and
+/// API keys. What the functions and the local gateway hold.
+pub trait Store: GoalStore + ConnectionStore + KeyStore {}
 
-impl<T: GoalStore + KeyStore> Store for T {}
+impl<T: GoalStore + ConnectionStore + KeyStore> Store for T {}
 
 /// One page of an owner's goals: asks for one goal more than the page holds to learn whether
 /// another page follows, without a count query.

@@ -19,7 +19,7 @@ const KEY_COLUMNS: &str = "id, owner, prefix, created_at, revoked_at";
 
 /// Goals in PostgreSQL.
 pub struct PostgresStore {
-    pool: PgPool,
+    pub(super) pool: PgPool,
 }
 
 impl PostgresStore {
@@ -106,17 +106,18 @@ impl GoalStore for PostgresStore {
         Ok(goal)
     }
 
-    async fn delete(&self, owner: &Owner, id: GoalId) -> Result<bool> {
+    async fn delete(&self, owner: &Owner, id: GoalId) -> Result<Option<Goal>> {
+        let sql =
+            format!("DELETE FROM goals WHERE owner = $1 AND id = $2 RETURNING {GOAL_COLUMNS}");
         let mut tx = self.pool.begin().await?;
-        let deleted = sqlx::query("DELETE FROM goals WHERE owner = $1 AND id = $2")
+        let deleted = sqlx::query_as::<_, Goal>(&sql)
             .persistent(false)
             .bind(owner.as_str())
             .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            .fetch_optional(&mut *tx)
+            .await?;
         tx.commit().await?;
-        Ok(deleted > 0)
+        Ok(deleted)
     }
 }
 

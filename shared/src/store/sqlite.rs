@@ -12,7 +12,7 @@ static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
 
 /// Goals in a SQLite file (or in memory).
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(super) pool: SqlitePool,
 }
 
 impl SqliteStore {
@@ -86,14 +86,16 @@ impl GoalStore for SqliteStore {
         Ok(goal)
     }
 
-    async fn delete(&self, owner: &Owner, id: GoalId) -> Result<bool> {
-        let deleted = sqlx::query("DELETE FROM goals WHERE owner = ?1 AND id = ?2")
-            .bind(owner.as_str())
-            .bind(id)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-        Ok(deleted > 0)
+    async fn delete(&self, owner: &Owner, id: GoalId) -> Result<Option<Goal>> {
+        let deleted = sqlx::query_as::<_, Goal>(
+            "DELETE FROM goals WHERE owner = ?1 AND id = ?2 \
+             RETURNING id, name, completed, created_at, updated_at",
+        )
+        .bind(owner.as_str())
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(deleted)
     }
 }
 

@@ -468,14 +468,16 @@ async fn error_events_about_an_existing_goal_answer_their_error_and_leave_it_unc
 
 // --- every event ----------------------------------------------------------------------------
 
-/// Every file in `events/` for a REST route's function, by name, sorted. The events of the
-/// other functions (`authorizer-*.json`) are checked by their own tests.
+/// Every HTTP API event file in `events/` for a REST route's function, by name, sorted (`ws-*`
+/// ones are the WebSocket API's, checked in `websocket.rs`; `authorizer-*` ones the
+/// authorizer's, checked in `authorizer.rs`).
 fn event_files() -> Vec<String> {
     let dir = events_dir();
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
         .map(|entry| entry.expect("a directory entry").file_name())
         .map(|name| name.into_string().expect("a UTF-8 file name"))
+        .filter(|name| !name.starts_with("ws-"))
         .filter(|name| {
             !OTHER_FUNCTIONS
                 .iter()

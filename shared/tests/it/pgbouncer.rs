@@ -105,10 +105,11 @@ async fn run_mixed_operations(task: usize, url: &str) -> Result<(), String> {
                 }
                 if step % 10 == 9 {
                     let id = *expected.keys().next().ok_or("nothing to delete")?;
-                    if !store
+                    if store
                         .delete(&owner, id)
                         .await
                         .map_err(|e| fail("delete", &e))?
+                        .is_none()
                     {
                         return Err(format!("step {step}: goal {id:?} was not there to delete"));
                     }

@@ -1,10 +1,11 @@
-//! The route table is the one list of endpoints: `functions/` must hold exactly one binary per
-//! route, serving that route's endpoint, and the listed others (authorizer, api-keys), so a
-//! route added in one place and not the other fails.
+//! The route tables are the one list of endpoints: `functions/` must hold exactly one binary
+//! per REST route and per WebSocket route, serving that route, and the listed others
+//! (authorizer, api-keys), so a route added in one place and not the other fails.
 
 use std::collections::BTreeSet;
 
 use goal_tracker::routes::{OTHER_FUNCTIONS, ROUTES};
+use goal_tracker::websocket::WS_ROUTES;
 
 #[test]
 fn functions_folder_holds_exactly_one_binary_per_route() {
@@ -13,28 +14,44 @@ fn functions_folder_holds_exactly_one_binary_per_route() {
         .expect("functions/ exists")
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    let in_table: BTreeSet<String> = ROUTES
+    let functions = ROUTES
         .iter()
         .map(|route| route.function)
-        .chain(OTHER_FUNCTIONS.iter().copied())
-        .map(str::to_owned)
-        .collect();
+        .chain(WS_ROUTES.iter().map(|route| route.function))
+        .chain(OTHER_FUNCTIONS.iter().copied());
+    let in_tables: BTreeSet<String> = functions.clone().map(str::to_owned).collect();
     assert_eq!(
-        on_disk, in_table,
-        "functions/ and goal_tracker::routes::{{ROUTES, OTHER_FUNCTIONS}} differ"
+        in_tables.len(),
+        functions.count(),
+        "a function serves one route"
+    );
+    assert_eq!(
+        on_disk, in_tables,
+        "functions/ and the function lists (routes::ROUTES, websocket::WS_ROUTES, routes::OTHER_FUNCTIONS) differ"
     );
 }
 
 #[test]
-fn each_function_serves_the_endpoint_of_its_route() {
-    for route in ROUTES {
+fn each_function_serves_its_route() {
+    let rest = ROUTES.iter().map(|route| {
+        (
+            route.function,
+            format!("serve(Endpoint::{:?})", route.endpoint),
+        )
+    });
+    let websocket = WS_ROUTES.iter().map(|route| {
+        (
+            route.function,
+            format!("serve_websocket(WsRoute::{:?})", route.route),
+        )
+    });
+    for (function, serves) in rest.chain(websocket) {
         let main = testkit::workspace_root()
             .join("functions")
-            .join(route.function)
+            .join(function)
             .join("src/main.rs");
         let source = std::fs::read_to_string(&main)
             .unwrap_or_else(|e| panic!("read {}: {e}", main.display()));
-        let serves = format!("serve(Endpoint::{:?})", route.endpoint);
         assert!(
             source.contains(&serves),
             "{} should call {serves}",

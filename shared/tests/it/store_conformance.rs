@@ -94,7 +94,7 @@ async fn another_owners_goals_are_invisible(app: &App) {
         .goals
         .is_empty());
     assert_eq!(store.update(&bob, goal.id, &patch).await.unwrap(), None);
-    assert!(!store.delete(&bob, goal.id).await.unwrap());
+    assert_eq!(store.delete(&bob, goal.id).await.unwrap(), None);
 
     assert_eq!(
         store.get(&alice, goal.id).await.unwrap(),
@@ -152,9 +152,14 @@ async fn a_deleted_goal_is_gone_and_its_id_is_not_reused(app: &App) {
     let alice = owner("alice");
     let first = store.create(&alice, &new_goal("one")).await.unwrap();
     let second = store.create(&alice, &new_goal("two")).await.unwrap();
-    assert!(store.delete(&alice, second.id).await.unwrap());
-    assert!(
-        !store.delete(&alice, second.id).await.unwrap(),
+    assert_eq!(
+        store.delete(&alice, second.id).await.unwrap(),
+        Some(second.clone()),
+        "a delete returns the goal as it was"
+    );
+    assert_eq!(
+        store.delete(&alice, second.id).await.unwrap(),
+        None,
         "a second delete finds nothing"
     );
     assert_eq!(store.get(&alice, second.id).await.unwrap(), None);

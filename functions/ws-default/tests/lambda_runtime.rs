@@ -1,0 +1,58 @@
+//! The real `ws-default` binary under the Lambda Runtime API, as Lambda runs it, fed the
+//! WebSocket events in `events/`: what holds here holds for every WebSocket function, since
+//! they all run `goal_tracker::lambda::serve_websocket`.
+
+use serde_json::{json, Value};
+use testkit::lambda_runtime::invoke;
+
+fn event(name: &str) -> String {
+    let path = testkit::workspace_root().join("events").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+#[tokio::test]
+async fn the_function_answers_websocket_messages_with_frames() {
+    let sqlite = testkit::sqlite_database();
+    let config = goal_tracker::config::Config::from_lookup(|n| {
+        (n == "DATABASE_URL").then(|| sqlite.url.clone())
+    })
+    .unwrap();
+    let app = goal_tracker::handlers::App::from_config(&config, 1)
+        .await
+        .unwrap();
+    app.store.migrate().await.unwrap();
+
+    let cases = [
+        (
+            "req-ping",
+            "ws-default-ping.json",
+            json!({ "type": "pong" }),
+        ),
+        (
+            "req-sync",
+            "ws-default-sync.json",
+            json!({ "type": "sync", "goals": [], "next_cursor": null }),
+        ),
+    ];
+    let events: Vec<_> = cases
+        .iter()
+        .map(|(id, file, _)| (*id, event(file)))
+        .collect();
+    let (answers, logs) = invoke(
+        env!("CARGO_BIN_EXE_ws-default"),
+        "ws-default",
+        &[("DATABASE_URL", &sqlite.url), ("RUST_LOG", "info")],
+        &events,
+    )
+    .await;
+    for ((request_id, file, frame), answer) in cases.iter().zip(&answers) {
+        assert_eq!(answer.path, format!("{request_id}/response"), "{file}");
+        assert_eq!(answer.body["statusCode"], 200, "{file}: {}", answer.body);
+        let body: Value = serde_json::from_str(answer.body["body"].as_str().unwrap()).unwrap();
+        assert_eq!(&body, frame, "{file}");
+    }
+    assert!(
+        logs.lines().any(|line| line.contains("req-ping")),
+        "log lines carry the request id:\n{logs}"
+    );
+}

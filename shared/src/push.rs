@@ -1,0 +1,146 @@
+//! Pushing goal changes to the owner's open WebSocket connections, through the API Gateway
+//! Management API (`POST /@connections/{id}`), with the real AWS SDK: in AWS it reaches API
+//! Gateway, locally the gateway's own implementation of that API.
+//!
+//! A push never fails the write that caused it: every connection is tried concurrently, within
+//! one deadline, and what goes wrong is logged. A 410 Gone means the connection closed without
+//! its `$disconnect` reaching us, so its row is removed.
+
+use std::time::Duration;
+
+use aws_sdk_apigatewaymanagement::error::DisplayErrorContext;
+use aws_sdk_apigatewaymanagement::primitives::Blob;
+use aws_sdk_apigatewaymanagement::Client;
+use chrono::{TimeDelta, Utc};
+use futures_util::{stream, StreamExt};
+
+use crate::config::aws_config_loader;
+use crate::domain::{ConnectionId, GoalEvent, Owner};
+use crate::store::ConnectionStore;
+
+/// API Gateway closes every WebSocket connection after two hours: older rows are stale.
+pub const CONNECTION_LIFETIME: TimeDelta = TimeDelta::hours(2);
+/// The longest a write waits for its pushes; what is not delivered by then is logged as such.
+const PUSH_DEADLINE: Duration = Duration::from_secs(1);
+/// Pushes in flight at once for one change.
+const MAX_CONCURRENT_PUSHES: usize = 32;
+
+/// Sends goal changes to connections; does nothing when no WebSocket API is configured.
+#[derive(Clone, Default)]
+pub struct Notifier {
+    client: Option<Client>,
+}
+
+/// What became of one push.
+enum Delivery {
+    Delivered,
+    Gone,
+    Failed,
+}
+
+impl Notifier {
+    /// Pushes through `client`, whose endpoint is the WebSocket API's stage URL.
+    pub fn new(client: Client) -> Self {
+        Self {
+            client: Some(client),
+        }
+    }
+
+    /// A notifier for the Management API at `endpoint`, with the environment's credentials.
+    pub async fn for_endpoint(endpoint: &str) -> Self {
+        let config = aws_config_loader().endpoint_url(endpoint).load().await;
+        Self::new(Client::new(&config))
+    }
+
+    /// Sends `event` to every live connection of `owner`. Never fails: see the module docs.
+    pub async fn publish(
+        &self,
+        connections: &dyn ConnectionStore,
+        owner: &Owner,
+        event: &GoalEvent,
+    ) {
+        let Some(client) = &self.client else {
+            return;
+        };
+        let since = Utc::now() - CONNECTION_LIFETIME;
+        let ids = match connections.connections_of(owner, since).await {
+            Ok(ids) if ids.is_empty() => return,
+            Ok(ids) => ids,
+            Err(error) => {
+                tracing::warn!(error = ?error, "push skipped: could not read the owner's connections");
+                return;
+            }
+        };
+        let data = match serde_json::to_vec(event) {
+            Ok(data) => Blob::new(data),
+            Err(error) => {
+                tracing::error!(error = ?error, "push skipped: the event did not serialize");
+                return;
+            }
+        };
+        let total = ids.len();
+        let (mut delivered, mut gone, mut failed) = (0, 0, 0);
+        let mut pushes = stream::iter(ids)
+            .map(|id| push(client, connections, id, data.clone()))
+            .buffer_unordered(MAX_CONCURRENT_PUSHES);
+        let finished = tokio::time::timeout(PUSH_DEADLINE, async {
+            while let Some(delivery) = pushes.next().await {
+                match delivery {
+                    Delivery::Delivered => delivered += 1,
+                    Delivery::Gone => gone += 1,
+                    Delivery::Failed => failed += 1,
+                }
+            }
+        })
+        .await
+        .is_ok();
+        let unfinished = total - delivered - gone - failed;
+        if finished && failed == 0 {
+            tracing::info!(total, delivered, gone, "pushed");
+        } else {
+            tracing::warn!(
+                total,
+                delivered,
+                gone,
+                failed,
+                unfinished,
+                "push incomplete"
+            );
+        }
+    }
+}
+
+async fn push(
+    client: &Client,
+    connections: &dyn ConnectionStore,
+    id: ConnectionId,
+    data: Blob,
+) -> Delivery {
+    let sent = client
+        .post_to_connection()
+        .connection_id(id.as_str())
+        .data(data)
+        .send()
+        .await;
+    match sent {
+        Ok(_) => Delivery::Delivered,
+        Err(error)
+            if error
+                .as_service_error()
+                .is_some_and(|e| e.is_gone_exception()) =>
+        {
+            if let Err(error) = connections.remove_connection(&id).await {
+                tracing::warn!(connection = id.as_str(), error = ?error, "could not remove a gone connection");
+            }
+            Delivery::Gone
+        }
+        Err(error) => {
+            tracing::warn!(
+                connection = id.as_str(),
+                error = %DisplayErrorContext(&error),
+                "push failed"
+            );
+            Delivery::Failed
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! WebSocket connections, in both engines: recorded at `$connect`, forgotten at `$disconnect`,
+//! on a 410 from the Management API, or when they expire.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::{PostgresStore, Result, SqliteStore};
+use crate::domain::{Connection, ConnectionId, Owner};
+
+/// Open connections by owner. `$disconnect` is best-effort in API Gateway, so a row may
+/// outlive its connection: readers pass a cutoff, and a 410 on push removes the row.
+#[async_trait]
+pub trait ConnectionStore: Send + Sync {
+    /// Records a connection; recording the same id again replaces it (a retried `$connect`).
+    async fn add_connection(&self, connection: &Connection) -> Result<()>;
+    /// `false` when there was no such connection.
+    async fn remove_connection(&self, id: &ConnectionId) -> Result<bool>;
+    /// The owner's connections opened after `since`, oldest first.
+    async fn connections_of(
+        &self,
+        owner: &Owner,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<ConnectionId>>;
+    /// Forgets every connection opened before `cutoff`; how many there were.
+    async fn remove_connections_before(&self, cutoff: DateTime<Utc>) -> Result<u64>;
+}
+
+#[async_trait]
+impl ConnectionStore for PostgresStore {
+    async fn add_connection(&self, connection: &Connection) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO connections (id, owner, connected_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (id) DO UPDATE SET owner = EXCLUDED.owner, connected_at = EXCLUDED.connected_at",
+        )
+        .persistent(false)
+        .bind(&connection.id)
+        .bind(connection.owner.as_str())
+        .bind(connection.connected_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn remove_connection(&self, id: &ConnectionId) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let removed = sqlx::query("DELETE FROM connections WHERE id = $1")
+            .persistent(false)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(removed > 0)
+    }
+
+    async fn connections_of(
+        &self,
+        owner: &Owner,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<ConnectionId>> {
+        let mut tx = self.pool.begin().await?;
+        let ids = sqlx::query_scalar(
+            "SELECT id FROM connections WHERE owner = $1 AND connected_at > $2 \
+             ORDER BY connected_at, id",
+        )
+        .persistent(false)
+        .bind(owner.as_str())
+        .bind(since)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    async fn remove_connections_before(&self, cutoff: DateTime<Utc>) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        let removed = sqlx::query("DELETE FROM connections WHERE connected_at < $1")
+            .persistent(false)
+            .bind(cutoff)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(removed)
+    }
+}
+
+#[async_trait]
+impl ConnectionStore for SqliteStore {
+    async fn add_connection(&self, connection: &Connection) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO connections (id, owner, connected_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, connected_at = excluded.connected_at",
+        )
+        .bind(&connection.id)
+        .bind(connection.owner.as_str())
+        .bind(connection.connected_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn remove_connection(&self, id: &ConnectionId) -> Result<bool> {
+        let removed = sqlx::query("DELETE FROM connections WHERE id = ?1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(removed > 0)
+    }
+
+    async fn connections_of(
+        &self,
+        owner: &Owner,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<ConnectionId>> {
+        let ids = sqlx::query_scalar(
+            "SELECT id FROM connections WHERE owner = ?1 AND connected_at > ?2 \
+             ORDER BY connected_at, id",
+        )
+        .bind(owner.as_str())
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(ids)
+    }
+
+    async fn remove_connections_before(&self, cutoff: DateTime<Utc>) -> Result<u64> {
+        let removed = sqlx::query("DELETE FROM connections WHERE connected_at < ?1")
+            .bind(cutoff)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(removed)
+    }
+}
