@@ -624,6 +624,9 @@ async fn no_key_material_reaches_the_log_even_at_trace_level() {
     }
 }
 
+/// A refused upgrade: what is wrong, the URL, the headers of the upgrade request.
+type UpgradeCase<'a> = (&'a str, String, Vec<(&'static str, &'a str)>);
+
 /// The status of a WebSocket upgrade to `url`, with `headers` on the upgrade request.
 async fn upgrade_status(url: &str, headers: &[(&'static str, &str)]) -> u16 {
     let mut request = url.into_client_request().unwrap();
@@ -652,7 +655,7 @@ async fn a_websocket_upgrade_needs_a_valid_key_in_the_api_key_parameter() {
     let ws = format!("{}/ws", gateway.base.replacen("http://", "ws://", 1));
     let foreign = valid.replacen("gt_", "sk_", 1);
 
-    let refused: [(&str, String, Vec<(&'static str, &str)>); 6] = [
+    let refused: [UpgradeCase; 6] = [
         ("no key", ws.clone(), vec![]),
         ("an empty key", format!("{ws}?api_key="), vec![]),
         ("a garbled key", format!("{ws}?api_key=garbled"), vec![]),
