@@ -27,7 +27,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (key, _) =
         goal_tracker::keys::issue(app.store.as_ref(), &Owner::new("bench").unwrap()).await?;
     let store: Arc<dyn Store> = app.store.clone();
-    println!("database {}, {rounds} checks of one key each way", config.database);
+    println!(
+        "database {}, {rounds} checks of one key each way",
+        config.database
+    );
 
     let mut results = Vec::new();
     for (label, ttl) in [
