@@ -16,7 +16,7 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use base64::engine::general_purpose::STANDARD;
+use base64::engine::general_purpose::URL_SAFE;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use futures_util::{SinkExt, StreamExt};
@@ -287,7 +287,8 @@ fn api_error(error: ApiError) -> Response {
     Response::from_parts(parts, axum::body::Body::from(body.as_ref().to_vec()))
 }
 
-/// An id shaped like API Gateway's: 11 random bytes, base64 (`L0SM9cOFvHcCIhw=`).
+/// An id shaped like API Gateway's (`L0SM9cOFvHcCIhw=`): 11 random bytes in base64, in the
+/// URL-safe alphabet so that it can stand in a path unencoded.
 fn new_connection_id() -> String {
-    STANDARD.encode(&uuid::Uuid::new_v4().as_bytes()[..11])
+    URL_SAFE.encode(&uuid::Uuid::new_v4().as_bytes()[..11])
 }
