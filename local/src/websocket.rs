@@ -1,6 +1,7 @@
 //! The WebSocket side of the gateway: what API Gateway's WebSocket API does for a connection.
 //!
-//! `GET /ws` upgrades to a WebSocket. The gateway assigns a connection id, calls the `$connect`
+//! `GET /ws?api_key=…` upgrades to a WebSocket once the authorizer has accepted the key (a 401
+//! on the upgrade request otherwise). The gateway assigns a connection id, calls the `$connect`
 //! handler (a refusal answers the upgrade request with the handler's status and body), then
 //! turns every frame into a `$default` event, sending the handler's reply back as a frame, and
 //! the end of the connection into a `$disconnect` event. Frames for the client, replies and
@@ -101,6 +102,11 @@ pub async fn upgrade(
         ));
     };
     let (parts, _) = request.into_parts();
+    // The authorizer, where API Gateway runs it for `$connect`: the key in `api_key`.
+    let owner = match crate::auth::owner_from_query(&gateway.authorizer, &parts).await {
+        Ok(owner) => owner,
+        Err(error) => return api_error(error),
+    };
     let id = new_connection_id();
     let (outbox, inbox) = mpsc::unbounded_channel();
     let header = |name: header::HeaderName| {
@@ -119,7 +125,7 @@ pub async fn upgrade(
         source_ip: peer.ip().to_string(),
         user_agent: header(header::USER_AGENT),
         host: header(header::HOST),
-        owner: gateway.dev_owner.clone(),
+        owner: owner.as_str().to_owned(),
         peer,
     });
     // Registered before `$connect` runs, so a push that races the upgrade is queued, not lost.

@@ -3,12 +3,15 @@
 //! Layers: [`domain`] (rules, no HTTP or SQL), [`store`] (the database), [`handlers`]
 //! (API Gateway request in, response out) over [`request`] and [`error`]; [`routes`] is the
 //! route table; [`config`], [`telemetry`] and [`lambda`] are what a binary needs at init.
+//! [`keys`] issues and revokes API keys; [`authorizer`] checks them.
 //! [`websocket`] serves the WebSocket routes; [`push`] sends goal changes to connections.
 
+pub mod authorizer;
 pub mod config;
 pub mod domain;
 pub mod error;
 pub mod handlers;
+pub mod keys;
 pub mod lambda;
 pub mod push;
 pub mod request;

@@ -66,6 +66,14 @@ const fn route(
     }
 }
 
+/// The functions that serve no REST route: they take other events.
+pub const OTHER_FUNCTIONS: &[&str] = &[
+    // API Gateway calls it before a route's function (HTTP API and WebSocket `$connect`).
+    "authorizer",
+    // Issues, lists and revokes API keys; reached through IAM only.
+    "api-keys",
+];
+
 /// What the table says of a request.
 #[derive(Debug, PartialEq)]
 pub enum RouteMatch<'a> {

@@ -6,7 +6,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use goal_tracker::domain::PageLimit;
 use goal_tracker::handlers::{handle, App};
-use goal_tracker::routes::{match_route, Endpoint, RouteMatch, ROUTES};
+use goal_tracker::routes::{match_route, Endpoint, RouteMatch, OTHER_FUNCTIONS, ROUTES};
 use goal_tracker::store::list_page;
 use serde_json::Value;
 
@@ -468,8 +468,9 @@ async fn error_events_about_an_existing_goal_answer_their_error_and_leave_it_unc
 
 // --- every event ----------------------------------------------------------------------------
 
-/// Every HTTP API event file in `events/`, by name, sorted (`ws-*` ones are the WebSocket
-/// API's, checked in `websocket.rs`).
+/// Every HTTP API event file in `events/` for a REST route's function, by name, sorted (`ws-*`
+/// ones are the WebSocket API's, checked in `websocket.rs`; `authorizer-*` ones the
+/// authorizer's, checked in `authorizer.rs`).
 fn event_files() -> Vec<String> {
     let dir = events_dir();
     let mut names: Vec<String> = std::fs::read_dir(&dir)
@@ -477,6 +478,11 @@ fn event_files() -> Vec<String> {
         .map(|entry| entry.expect("a directory entry").file_name())
         .map(|name| name.into_string().expect("a UTF-8 file name"))
         .filter(|name| !name.starts_with("ws-"))
+        .filter(|name| {
+            !OTHER_FUNCTIONS
+                .iter()
+                .any(|function| name.starts_with(&format!("{function}-")))
+        })
         .collect();
     names.sort_unstable();
     names

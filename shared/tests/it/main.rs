@@ -1,12 +1,17 @@
-//! Integration tests of the shared crate, one binary: store conformance on both engines,
+//! Integration tests of the shared crate, one binary: store conformance on both engines (goals
+//! and API keys), the authorizer fed with its events,
 //! handlers fed with `events/*.json`, bad input, the store behind PgBouncer, and the route
 //! table against `functions/`; the connection store and the WebSocket handlers.
 
+mod authorizer;
 mod bad_input;
 mod connections;
 mod events;
 mod helpers;
+mod keys;
+mod openapi;
 mod pgbouncer;
+mod properties;
 mod routes;
 mod store_conformance;
 mod websocket;

@@ -1,10 +1,10 @@
 //! The route tables are the one list of endpoints: `functions/` must hold exactly one binary
-//! per REST route and per WebSocket route, serving that route, so a route added in one place
-//! and not the other fails.
+//! per REST route and per WebSocket route, serving that route, and the listed others
+//! (authorizer, api-keys), so a route added in one place and not the other fails.
 
 use std::collections::BTreeSet;
 
-use goal_tracker::routes::ROUTES;
+use goal_tracker::routes::{OTHER_FUNCTIONS, ROUTES};
 use goal_tracker::websocket::WS_ROUTES;
 
 #[test]
@@ -17,7 +17,8 @@ fn functions_folder_holds_exactly_one_binary_per_route() {
     let functions = ROUTES
         .iter()
         .map(|route| route.function)
-        .chain(WS_ROUTES.iter().map(|route| route.function));
+        .chain(WS_ROUTES.iter().map(|route| route.function))
+        .chain(OTHER_FUNCTIONS.iter().copied());
     let in_tables: BTreeSet<String> = functions.clone().map(str::to_owned).collect();
     assert_eq!(
         in_tables.len(),
@@ -26,7 +27,7 @@ fn functions_folder_holds_exactly_one_binary_per_route() {
     );
     assert_eq!(
         on_disk, in_tables,
-        "functions/ and the route tables (routes::ROUTES, websocket::WS_ROUTES) differ"
+        "functions/ and the function lists (routes::ROUTES, websocket::WS_ROUTES, routes::OTHER_FUNCTIONS) differ"
     );
 }
 
