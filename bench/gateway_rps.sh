@@ -41,19 +41,22 @@ if ! wait_for_200 "$base/health" 600 "$gateway"; then
   die "GET /health did not answer 200 (log: bench/out/local-gateway.log)"
 fi
 
+# A fresh database: the gateway issued a dev key for $BENCH_OWNER and printed it once.
+key=$(grep -E '^\s+gt_' "$OUT_DIR/local-gateway.log" | head -1 | tr -d ' ')
+[ -n "$key" ] || die "the gateway printed no dev key (log: bench/out/local-gateway.log)"
 for i in $(seq "$SEED_GOALS"); do
-  status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X POST "$base/goals" \
+  status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X POST "$base/goals" -H "X-API-Key: $key" \
     -H 'Content-Type: application/json' -d "{\"name\":\"Seed goal $i\"}")
   [ "$status" = 201 ] || die "seeding: POST /goals answered $status"
 done
-listed=$(curl -sf --max-time 5 "$base/goals" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["goals"]))')
+listed=$(curl -sf --max-time 5 -H "X-API-Key: $key" "$base/goals" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["goals"]))')
 [ "$listed" = "$SEED_GOALS" ] || die "GET /goals lists $listed goals, expected $SEED_GOALS"
 say "seeded $SEED_GOALS goals; GET /goals lists $listed"
 
 # wrk NAME [wrk args…]: runs one bounded load; the output goes to bench/out/wrk-NAME.txt.
 run_wrk() {
   local name=$1; shift
-  timeout "$LOAD_TIMEOUT" wrk -c "$CONNECTIONS" -t "$THREADS" -d "${SECONDS_PER_LOAD}s" "$@" \
+  timeout "$LOAD_TIMEOUT" wrk -c "$CONNECTIONS" -t "$THREADS" -d "${SECONDS_PER_LOAD}s" -H "X-API-Key: $key" "$@" \
     >"$OUT_DIR/wrk-$name.txt"
 }
 # pgbench NAME SCRIPT: the same, with the store's SQL; the output goes to bench/out/pgbench-NAME.txt.

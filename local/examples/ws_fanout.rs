@@ -37,18 +37,27 @@ async fn main() -> anyhow::Result<()> {
     app.store.migrate().await?;
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    tokio::spawn(local::serve(
-        listener,
-        app,
-        "bench".into(),
-        std::future::pending(),
-    ));
+    let (key, _) = goal_tracker::keys::issue(
+        app.store.as_ref(),
+        &goal_tracker::domain::Owner::new("bench").expect("an owner"),
+    )
+    .await?;
+    let key = key.expose().to_owned();
+    let options = local::Options {
+        cors: local::cors::Cors::parse("")?,
+        auth_cache_ttl: goal_tracker::authorizer::DEFAULT_CACHE_TTL,
+    };
+    tokio::spawn(local::serve(listener, app, options, std::future::pending()));
     println!(
         "gateway on {addr}, database {}, {rounds} writes per case",
         config.database
     );
 
-    let http = reqwest::Client::new();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-api-key", key.parse()?);
+    let http = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()?;
     let write = |n: usize| {
         let http = http.clone();
         async move {
@@ -77,8 +86,8 @@ async fn main() -> anyhow::Result<()> {
         no_client.push(ms(answered - started));
     }
 
-    let one = fan_out(addr, 1, rounds, &write).await?;
-    let many = fan_out(addr, clients, rounds, &write).await?;
+    let one = fan_out(addr, &key, 1, rounds, &write).await?;
+    let many = fan_out(addr, &key, clients, rounds, &write).await?;
 
     let write_none = median(&no_client);
     let write_one = median(&one.iter().map(|r| r.write_ms).collect::<Vec<_>>());
@@ -139,6 +148,7 @@ async fn main() -> anyhow::Result<()> {
 /// Connects `clients` sockets, then times `rounds` writes, each until every socket has it.
 async fn fan_out<F, Fut>(
     addr: std::net::SocketAddr,
+    key: &str,
     clients: usize,
     rounds: usize,
     write: &F,
@@ -150,7 +160,8 @@ where
     let (receipts, mut received) = mpsc::unbounded_channel::<Instant>();
     let mut sockets = Vec::new();
     for _ in 0..clients {
-        let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await?;
+        let (socket, _) =
+            tokio_tungstenite::connect_async(format!("ws://{addr}/ws?api_key={key}")).await?;
         let receipts = receipts.clone();
         sockets.push(tokio::spawn(async move {
             let (_, mut stream) = socket.split();

@@ -2,7 +2,8 @@
 //!
 //! HTTP API events (payload format 2.0): lower-case headers with repeats joined by commas,
 //! cookies apart, query parameters decoded, path parameters from the route, and a body that is
-//! base64 when it is not UTF-8 text. The authorizer context carries the dev owner.
+//! base64 when it is not UTF-8 text. The authorizer context
+//! carries the owner the authorizer found.
 //!
 //! WebSocket API events: `$connect` with the upgrade request's headers and query, `$default`
 //! with the frame as its body, `$disconnect` with the close code; every one with the connection
@@ -24,7 +25,8 @@ pub struct HttpRequest<'a> {
     pub parts: &'a Parts,
     pub body: &'a [u8],
     pub peer: SocketAddr,
-    pub owner: &'a str,
+    /// What the authorizer found; `None` on a route without an authorizer (`/health`).
+    pub owner: Option<&'a str>,
 }
 
 /// A WebSocket connection as API Gateway describes it in every event of that connection.
@@ -149,7 +151,6 @@ pub fn api_gateway_v2(request: &HttpRequest<'_>) -> Value {
         "requestContext": {
             "accountId": "000000000000",
             "apiId": "local",
-            "authorizer": { "lambda": { "owner": request.owner } },
             "domainName": domain_name,
             "domainPrefix": domain_name.split('.').next().unwrap_or(domain_name),
             "http": {
@@ -167,6 +168,9 @@ pub fn api_gateway_v2(request: &HttpRequest<'_>) -> Value {
         },
         "isBase64Encoded": false,
     });
+    if let Some(owner) = request.owner {
+        event["requestContext"]["authorizer"] = json!({ "lambda": { "owner": owner } });
+    }
     let fields = event.as_object_mut().expect("the event is an object");
     if !cookies.is_empty() {
         fields.insert("cookies".into(), json!(cookies));
@@ -280,7 +284,7 @@ mod tests {
             parts: &parts,
             body,
             peer: "127.0.0.1:50000".parse().unwrap(),
-            owner: "alice",
+            owner: Some("alice"),
         })
     }
 
@@ -309,6 +313,44 @@ mod tests {
             local["requestContext"]["authorizer"]["lambda"]["owner"],
             "alice"
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+        /// Whatever a client sends that HTTP itself allows, the event parses as the Lambda
+        /// runtime parses it (a failure would be a 500 from the gateway).
+        #[test]
+        fn any_request_http_allows_makes_an_event_lambda_http_parses(
+            id in "[A-Za-z0-9%._~!$&'()*+,;=:@-]{1,30}",
+            query in "[A-Za-z0-9%._~!$&'()*+,;=:@/?-]{0,60}",
+            headers in proptest::collection::vec(("[a-z][a-z0-9-]{0,15}", "[ -~]{0,60}"), 0..5),
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+        ) {
+            let mut request = Request::builder()
+                .method(Method::PATCH)
+                .uri(format!("/goals/{id}?{query}"));
+            for (name, value) in &headers {
+                request = request.header(name.as_str(), value.as_str());
+            }
+            let Ok(request) = request.body(()) else {
+                return Ok(());
+            };
+            let (parts, ()) = request.into_parts();
+            let RouteMatch::Found(route, path_parameters) = match_route(&parts.method, parts.uri.path())
+            else {
+                return Ok(());
+            };
+            let event = api_gateway_v2(&HttpRequest {
+                route,
+                path_parameters: &path_parameters,
+                parts: &parts,
+                body: &body,
+                peer: "127.0.0.1:50000".parse().unwrap(),
+                owner: Some("alice"),
+            });
+            proptest::prop_assert!(lambda_http::request::from_str(&event.to_string()).is_ok(), "{}", event);
+        }
     }
 
     #[test]

@@ -2,45 +2,71 @@
 //!
 //! Every HTTP request is matched against the shared route table, turned into the API Gateway v2
 //! event the function would receive in AWS (see [`event`]), parsed by `lambda_http` exactly as
-//! the Lambda runtime parses it, and handed to the same shared handler, in-process.
+//! the Lambda runtime parses it, and handed to the same shared handler, in-process. Where API
+//! Gateway would, it answers CORS preflights ([`cors`]) and runs the authorizer ([`auth`]).
 //!
 //! WebSocket clients connect at `/ws` ([`websocket`]); the gateway also serves the Management
 //! API at `/@connections/{id}` ([`management`]), which the handlers push goal changes through.
 
+pub mod auth;
+pub mod cli;
+pub mod cors;
 pub mod event;
 pub mod management;
+pub mod openapi;
 pub mod websocket;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use axum::routing::get;
 use axum::Router;
+use goal_tracker::authorizer::{cache_ttl_from_env, Authorizer};
 use goal_tracker::config::{Config, ConfigError};
 use goal_tracker::error::ApiError;
 use goal_tracker::handlers::{handle, App};
-use goal_tracker::routes::{match_route, RouteMatch};
+use goal_tracker::request::MAX_BODY_BYTES;
+use goal_tracker::routes::{match_route, Endpoint, RouteMatch};
 use tokio::net::TcpListener;
 
 /// Where the gateway listens unless `LOCAL_ADDR` says otherwise.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 /// The embedded default database: a SQLite file in the working folder.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://goal-tracker.db";
-/// The owner every local request is made as, unless `DEV_OWNER` says otherwise.
+/// The owner of the dev key issued on a first start, unless `DEV_OWNER` says otherwise.
 pub const DEFAULT_DEV_OWNER: &str = "dev";
-/// API Gateway's own payload limit; the handlers enforce the API's smaller one.
-const GATEWAY_MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 /// A laptop serves many requests at once, unlike a Lambda environment.
 const LOCAL_MAX_CONNECTIONS: u32 = 8;
 
-/// The gateway's own settings, from `LOCAL_ADDR` and `DEV_OWNER`.
+/// The gateway's own settings, from `LOCAL_ADDR`, `DEV_OWNER`, `CORS_ALLOWED_ORIGINS` and
+/// `AUTH_CACHE_TTL_SECONDS`.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub addr: SocketAddr,
     pub dev_owner: String,
+    pub options: Options,
+}
+
+/// How the gateway behaves, beside where it listens.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub cors: cors::Cors,
+    /// How long the authorizer trusts a checked key, as the `authorizer` function does.
+    pub auth_cache_ttl: Duration,
+}
+
+impl Options {
+    /// `CORS_ALLOWED_ORIGINS` and `AUTH_CACHE_TTL_SECONDS`, or their defaults.
+    pub fn from_env() -> anyhow::Result<Self> {
+        Ok(Self {
+            cors: cors::Cors::from_env()?,
+            auth_cache_ttl: cache_ttl_from_env()?,
+        })
+    }
 }
 
 impl Settings {
@@ -54,7 +80,11 @@ impl Settings {
             !dev_owner.trim().is_empty(),
             "DEV_OWNER is invalid: it must not be empty"
         );
-        Ok(Self { addr, dev_owner })
+        Ok(Self {
+            addr,
+            dev_owner,
+            options: Options::from_env()?,
+        })
     }
 }
 
@@ -80,13 +110,19 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let listener = TcpListener::bind(settings.addr)
         .await
         .with_context(|| format!("could not listen on {} (set LOCAL_ADDR)", settings.addr))?;
+    if let Some(key) = auth::ensure_dev_key(app.store.as_ref(), &settings.dev_owner).await? {
+        println!(
+            "No API key existed, so one was issued for the owner {:?}; it is shown only now:\n\n    {}\n\nSend it as `Authorization: Bearer <key>` or `X-API-Key: <key>` (WebSocket: ws://…/ws?api_key=<key>).",
+            settings.dev_owner,
+            key.expose()
+        );
+    }
     let addr = listener.local_addr()?;
     println!(
-        "goal-tracker local gateway on http://{addr} and ws://{addr}/ws (database {}, owner {:?}); Ctrl-C stops it",
+        "goal-tracker local gateway on http://{addr} and ws://{addr}/ws (database {}); Ctrl-C stops it",
         config.database,
-        settings.dev_owner
     );
-    serve(listener, app, settings.dev_owner, shutdown_signal()).await?;
+    serve(listener, app, settings.options, shutdown_signal()).await?;
     Ok(())
 }
 
@@ -95,13 +131,13 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
 pub async fn serve(
     listener: TcpListener,
     mut app: App,
-    dev_owner: String,
+    options: Options,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     app.notifier = management::local_notifier(listener.local_addr()?).await;
     axum::serve(
         listener,
-        router(app, dev_owner).into_make_service_with_connect_info::<SocketAddr>(),
+        router(app, options).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await
@@ -114,22 +150,27 @@ async fn shutdown_signal() {
 /// What every request of the gateway shares.
 pub struct Gateway {
     app: App,
-    dev_owner: String,
+    authorizer: Authorizer,
     connections: websocket::Connections,
 }
 
 /// `/ws` and the Management API are the gateway's own; every other request goes to
 /// [`dispatch`], where the shared route table does the routing, not axum.
-pub fn router(app: App, dev_owner: String) -> Router {
+pub fn router(app: App, options: Options) -> Router {
+    let authorizer = Authorizer::new(app.store.clone(), options.auth_cache_ttl);
     Router::new()
         .route("/ws", get(websocket::upgrade))
         .merge(management::routes())
         .fallback(dispatch)
         .with_state(Arc::new(Gateway {
             app,
-            dev_owner,
+            authorizer,
             connections: websocket::Connections::default(),
         }))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(options.cors),
+            cors::layer,
+        ))
 }
 
 async fn dispatch(
@@ -154,6 +195,9 @@ async fn invoke(
     request: axum::extract::Request,
 ) -> Result<lambda_http::Response<lambda_http::Body>, ApiError> {
     let (parts, body) = request.into_parts();
+    if let Some(answer) = openapi::serve(&parts) {
+        return answer;
+    }
     let (route, path_parameters) = match match_route(&parts.method, parts.uri.path()) {
         RouteMatch::Found(route, parameters) => (route, parameters),
         RouteMatch::MethodNotAllowed(methods) => {
@@ -170,18 +214,32 @@ async fn invoke(
             return Err(ApiError::NotFound("route"));
         }
     };
-    let body = axum::body::to_bytes(body, GATEWAY_MAX_BODY_BYTES)
+    let owner = match route.endpoint {
+        Endpoint::Health => None,
+        _ => Some(auth::owner_from_headers(&gateway.authorizer, &parts.headers).await?),
+    };
+    // The API's limit, enforced before the body is buffered: a declared length over it is
+    // refused unread, and reading stops at the limit.
+    let too_large = ApiError::PayloadTooLarge {
+        limit: MAX_BODY_BYTES,
+    };
+    let declared = parts
+        .headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+        return Err(too_large);
+    }
+    let body = axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
-        .map_err(|_| ApiError::PayloadTooLarge {
-            limit: GATEWAY_MAX_BODY_BYTES,
-        })?;
+        .map_err(|_| too_large)?;
     let event = event::api_gateway_v2(&event::HttpRequest {
         route,
         path_parameters: &path_parameters,
         parts: &parts,
         body: &body,
         peer,
-        owner: &gateway.dev_owner,
+        owner: owner.as_ref().map(|owner| owner.as_str()),
     });
     let request = lambda_http::request::from_str(&event.to_string())
         .map_err(|e| ApiError::Internal(e.into()))?;

@@ -1,6 +1,7 @@
 //! The WebSocket side of the gateway: what API Gateway's WebSocket API does for a connection.
 //!
-//! `GET /ws` upgrades to a WebSocket. The gateway assigns a connection id, calls the `$connect`
+//! `GET /ws?api_key=…` upgrades to a WebSocket once the authorizer has accepted the key (a 401
+//! on the upgrade request otherwise). The gateway assigns a connection id, calls the `$connect`
 //! handler (a refusal answers the upgrade request with the handler's status and body), then
 //! turns every frame into a `$default` event, sending the handler's reply back as a frame, and
 //! the end of the connection into a `$disconnect` event. Frames for the client, replies and
@@ -15,7 +16,7 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use base64::engine::general_purpose::STANDARD;
+use base64::engine::general_purpose::URL_SAFE;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use futures_util::{SinkExt, StreamExt};
@@ -101,6 +102,11 @@ pub async fn upgrade(
         ));
     };
     let (parts, _) = request.into_parts();
+    // The authorizer, where API Gateway runs it for `$connect`: the key in `api_key`.
+    let owner = match crate::auth::owner_from_query(&gateway.authorizer, &parts).await {
+        Ok(owner) => owner,
+        Err(error) => return api_error(error),
+    };
     let id = new_connection_id();
     let (outbox, inbox) = mpsc::unbounded_channel();
     let header = |name: header::HeaderName| {
@@ -119,7 +125,7 @@ pub async fn upgrade(
         source_ip: peer.ip().to_string(),
         user_agent: header(header::USER_AGENT),
         host: header(header::HOST),
-        owner: gateway.dev_owner.clone(),
+        owner: owner.as_str().to_owned(),
         peer,
     });
     // Registered before `$connect` runs, so a push that races the upgrade is queued, not lost.
@@ -281,7 +287,8 @@ fn api_error(error: ApiError) -> Response {
     Response::from_parts(parts, axum::body::Body::from(body.as_ref().to_vec()))
 }
 
-/// An id shaped like API Gateway's: 11 random bytes, base64 (`L0SM9cOFvHcCIhw=`).
+/// An id shaped like API Gateway's (`L0SM9cOFvHcCIhw=`): 11 random bytes in base64, in the
+/// URL-safe alphabet so that it can stand in a path unencoded.
 fn new_connection_id() -> String {
-    STANDARD.encode(&uuid::Uuid::new_v4().as_bytes()[..11])
+    URL_SAFE.encode(&uuid::Uuid::new_v4().as_bytes()[..11])
 }

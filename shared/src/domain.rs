@@ -25,7 +25,12 @@ pub enum ValidationError {
     InvalidCursor,
     #[error("give at least one of name and completed")]
     EmptyPatch,
+    #[error("owner must be 1 to {MAX_OWNER_CHARS} characters, without control characters")]
+    InvalidOwner,
 }
+
+/// The longest owner (principal) name, as the tables' checks allow.
+pub const MAX_OWNER_CHARS: usize = 255;
 
 /// The longest name a goal may have, counted in characters (not bytes).
 pub const MAX_NAME_CHARS: usize = 255;
@@ -95,6 +100,16 @@ impl Owner {
     pub fn new(principal: &str) -> Option<Self> {
         let principal = principal.trim();
         (!principal.is_empty()).then(|| Self(principal.to_owned()))
+    }
+
+    /// An owner an administrator names when issuing a key: what [`Owner::new`] takes, and no
+    /// longer than the tables allow, without control characters (it is shown in listings).
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let owner = Self::new(raw).ok_or(ValidationError::InvalidOwner)?;
+        if owner.0.chars().count() > MAX_OWNER_CHARS || owner.0.chars().any(char::is_control) {
+            return Err(ValidationError::InvalidOwner);
+        }
+        Ok(owner)
     }
 
     pub fn as_str(&self) -> &str {
@@ -217,6 +232,7 @@ impl Cursor {
         URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{}", self.after.get()))
     }
 
+    /// Only what [`Cursor::encode`] writes: `g1:` and the id in digits without leading zeros.
     pub fn decode(raw: &str) -> Result<Self, ValidationError> {
         let bytes = URL_SAFE_NO_PAD
             .decode(raw)
@@ -224,6 +240,7 @@ impl Cursor {
         let text = std::str::from_utf8(&bytes).map_err(|_| ValidationError::InvalidCursor)?;
         let id = text
             .strip_prefix(CURSOR_PREFIX)
+            .filter(|id| !id.starts_with('0'))
             .ok_or(ValidationError::InvalidCursor)?;
         let after = GoalId::parse(id).map_err(|_| ValidationError::InvalidCursor)?;
         Ok(Self { after })
@@ -404,6 +421,8 @@ mod tests {
         let forged_negative = URL_SAFE_NO_PAD.encode("g1:-5");
         let other_prefix = URL_SAFE_NO_PAD.encode("x1:5");
         let not_utf8 = URL_SAFE_NO_PAD.encode([0xff, 0xfe]);
+        let leading_zero = URL_SAFE_NO_PAD.encode("g1:07");
+        let zero = URL_SAFE_NO_PAD.encode("g1:0");
         for raw in [
             "",
             "!!!",
@@ -411,6 +430,8 @@ mod tests {
             forged_negative.as_str(),
             other_prefix.as_str(),
             not_utf8.as_str(),
+            leading_zero.as_str(),
+            zero.as_str(),
         ] {
             assert_eq!(
                 Cursor::decode(raw),

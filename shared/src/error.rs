@@ -49,6 +49,19 @@ struct ErrorDetail<'a> {
 }
 
 impl ApiError {
+    /// Every code [`ApiError::code`] returns: the OpenAPI document lists exactly these.
+    pub const CODES: &'static [&'static str] = &[
+        "malformed_json",
+        "validation_failed",
+        "not_found",
+        "unauthorized",
+        "method_not_allowed",
+        "payload_too_large",
+        "unsupported_media_type",
+        "service_unavailable",
+        "internal",
+    ];
+
     pub fn status_code(&self) -> StatusCode {
         match self {
             Self::MalformedJson(_) | Self::Validation(_) => StatusCode::BAD_REQUEST,
@@ -153,6 +166,43 @@ mod tests {
         assert_eq!(body["error"]["code"], "internal");
         assert_eq!(body["error"]["message"], "internal server error");
         assert!(!body.to_string().contains("hunter2"));
+    }
+
+    /// One of each variant; the match makes a new variant fail to compile until it is added.
+    fn one_of_each() -> Vec<ApiError> {
+        let all = vec![
+            ApiError::MalformedJson("x".into()),
+            ApiError::Validation("x".into()),
+            ApiError::NotFound("goal"),
+            ApiError::Unauthorized,
+            ApiError::MethodNotAllowed {
+                allowed: "GET".into(),
+            },
+            ApiError::PayloadTooLarge { limit: 1 },
+            ApiError::UnsupportedMediaType,
+            ApiError::ServiceUnavailable("x".into()),
+            ApiError::Internal("x".into()),
+        ];
+        for error in &all {
+            match error {
+                ApiError::MalformedJson(_)
+                | ApiError::Validation(_)
+                | ApiError::NotFound(_)
+                | ApiError::Unauthorized
+                | ApiError::MethodNotAllowed { .. }
+                | ApiError::PayloadTooLarge { .. }
+                | ApiError::UnsupportedMediaType
+                | ApiError::ServiceUnavailable(_)
+                | ApiError::Internal(_) => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn codes_lists_each_variants_code_once() {
+        let codes: Vec<_> = one_of_each().iter().map(ApiError::code).collect();
+        assert_eq!(codes, ApiError::CODES);
     }
 
     #[test]

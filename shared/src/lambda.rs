@@ -1,11 +1,17 @@
-//! The whole of a function binary's `main`: init tracing, build the app once, serve one route.
+//! The whole of a function binary's `main`: init tracing, build what it needs once, serve.
+//! [`serve`] runs a REST endpoint, [`serve_websocket`] a WebSocket route; [`serve_authorizer`]
+//! and [`serve_api_keys`] the two functions that take other events.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 
 use lambda_http::{service_fn, LambdaEvent, Request};
+use serde_json::Value;
 
+use crate::authorizer::{cache_ttl_from_env, Authorizer};
 use crate::config::{Config, InitError};
 use crate::handlers::{handle, App};
+use crate::keys::{self, KeyCommand};
 use crate::routes::Endpoint;
 use crate::telemetry;
 use crate::websocket::{handle_ws, WsRequest, WsRoute};
@@ -21,6 +27,42 @@ pub async fn serve(endpoint: Endpoint) -> Result<(), Error> {
     let app = &init(format_args!("{endpoint:?}")).await?;
     lambda_http::run(service_fn(move |req: Request| async move {
         Ok::<_, Infallible>(handle(app, endpoint, req).await)
+    }))
+    .await
+}
+
+/// Runs the Lambda REQUEST authorizer of the HTTP API and of the WebSocket API's `$connect`.
+/// Cache TTL: `AUTH_CACHE_TTL_SECONDS` (default 30).
+pub async fn serve_authorizer() -> Result<(), Error> {
+    let app = init(format_args!("authorizer")).await?;
+    let ttl = cache_ttl_from_env().map_err(|e| init_failed(e.into()))?;
+    let authorizer = Arc::new(Authorizer::new(app.store, ttl));
+    let authorizer = &authorizer;
+    lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        authorizer.handle_event(event.payload).await.map_err(|e| {
+            tracing::error!(error = %e, "authorizer failed");
+            Error::from(e.to_string())
+        })
+    }))
+    .await
+}
+
+/// Runs the `api-keys` admin function: a [`KeyCommand`] in (`{"action":"create","owner":…}`,
+/// `{"action":"list"}`, `{"action":"revoke","id":…}`), its JSON outcome out. It has no API
+/// route; only IAM principals allowed `lambda:InvokeFunction` reach it.
+pub async fn serve_api_keys() -> Result<(), Error> {
+    let app = init(format_args!("api-keys")).await?;
+    let app = &app;
+    lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let command: KeyCommand = serde_json::from_value(event.payload).map_err(|e| {
+            Error::from(format!(
+                "expected {{\"action\":\"create\",\"owner\":…}}, {{\"action\":\"list\"}} or {{\"action\":\"revoke\",\"id\":…}}: {e}"
+            ))
+        })?;
+        let outcome = keys::execute(app.store.as_ref(), command)
+            .await
+            .map_err(|e| Error::from(e.to_string()))?;
+        Ok::<_, Error>(outcome.to_json())
     }))
     .await
 }
@@ -45,9 +87,12 @@ async fn init(serving: std::fmt::Arguments<'_>) -> Result<App, Error> {
         tracing::info!(database = %config.database, %serving, "initialised");
         Ok::<_, InitError>(app)
     };
-    built.await.map_err(|error| {
-        tracing::error!(error = %error, "init failed");
-        // The runtime prints the error with `Debug`: make that the readable message.
-        Error::from(error.to_string())
-    })
+    built.await.map_err(init_failed)
+}
+
+/// Logs an init failure and makes it the error the runtime reports.
+fn init_failed(error: InitError) -> Error {
+    tracing::error!(error = %error, "init failed");
+    // The runtime prints the error with `Debug`: make that the readable message.
+    Error::from(error.to_string())
 }

@@ -52,9 +52,6 @@ pub const ROUTES: &[Route] = &[
     ),
 ];
 
-/// Functions that no route serves: invoked by the deploy pipeline, CodeDeploy or an operator.
-pub const FUNCTIONS_WITHOUT_ROUTE: &[&str] = &["migrate"];
-
 const fn route(
     endpoint: Endpoint,
     method: Method,
@@ -68,6 +65,16 @@ const fn route(
         function,
     }
 }
+
+/// The functions that serve no REST route: they take other events.
+pub const OTHER_FUNCTIONS: &[&str] = &[
+    // API Gateway calls it before a route's function (HTTP API and WebSocket `$connect`).
+    "authorizer",
+    // Issues, lists and revokes API keys; reached through IAM only.
+    "api-keys",
+    // Applies the migrations: CodeDeploy's PreTraffic hook and the deploy pipeline invoke it.
+    "migrate",
+];
 
 /// What the table says of a request.
 #[derive(Debug, PartialEq)]

@@ -1,33 +1,9 @@
 //! The gateway in-process on a loopback port, driven with a real HTTP client.
 
-use goal_tracker::config::Config;
-use goal_tracker::handlers::App;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
-use tokio::net::TcpListener;
 
-/// A gateway serving `owner` on a free port, and its app; it stops when the test's runtime ends.
-pub async fn start(database_url: &str, owner: &str) -> (String, App) {
-    let config =
-        Config::from_lookup(|name| (name == "DATABASE_URL").then(|| database_url.to_owned()))
-            .unwrap();
-    let app = App::from_config(&config, 4).await.unwrap();
-    app.store.migrate().await.unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(local::serve(
-        listener,
-        app.clone(),
-        owner.to_owned(),
-        std::future::pending(),
-    ));
-    (base, app)
-}
-
-/// [`start`], for tests that need only the base URL.
-async fn start_gateway(database_url: &str, owner: &str) -> String {
-    start(database_url, owner).await.0
-}
+use crate::helpers::{client_for, start_gateway};
 
 async fn json_of(response: reqwest::Response) -> Value {
     response.json().await.expect("a JSON body")
@@ -39,9 +15,12 @@ async fn get_json(client: &Client, url: String) -> Value {
 }
 
 /// The README's curl round trip: create, list, rename, complete, delete.
-async fn round_trip(base: &str) {
-    let client = Client::new();
-    let health = client.get(format!("{base}/health")).send().await.unwrap();
+async fn round_trip(base: &str, client: &Client) {
+    let health = Client::new()
+        .get(format!("{base}/health"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), StatusCode::OK);
     assert_eq!(json_of(health).await, json!({ "status": "ok" }));
 
@@ -58,7 +37,7 @@ async fn round_trip(base: &str) {
     assert_eq!(goal["completed"], false);
     assert_eq!(location, format!("/goals/{}", goal["id"]));
 
-    let listed = get_json(&client, format!("{base}/goals")).await;
+    let listed = get_json(client, format!("{base}/goals")).await;
     assert_eq!(
         listed,
         json!({ "goals": [goal.clone()], "next_cursor": null })
@@ -85,7 +64,7 @@ async fn round_trip(base: &str) {
         (Some("juggle five balls"), Some(true))
     );
 
-    let fetched = get_json(&client, format!("{base}{location}")).await;
+    let fetched = get_json(client, format!("{base}{location}")).await;
     assert_eq!(fetched, completed);
 
     let deleted = client
@@ -108,7 +87,9 @@ async fn round_trip(base: &str) {
 #[tokio::test]
 async fn a_round_trip_on_sqlite_behaves_as_the_contract_says() {
     let sqlite = testkit::sqlite_database();
-    round_trip(&start_gateway(&sqlite.url, "alice").await).await;
+    let gateway = start_gateway(&sqlite.url).await;
+    let alice = client_for(&gateway.issue_key("alice").await);
+    round_trip(&gateway.base, &alice).await;
 }
 
 #[tokio::test]
@@ -120,14 +101,18 @@ async fn a_round_trip_on_postgres_behaves_as_the_contract_says() {
     else {
         return;
     };
-    round_trip(&start_gateway(&postgres.url, "alice").await).await;
+    let gateway = start_gateway(&postgres.url).await;
+    let alice = client_for(&gateway.issue_key("alice").await);
+    round_trip(&gateway.base, &alice).await;
+    drop(gateway);
     postgres.drop_database().await;
 }
 
 #[tokio::test]
 async fn unknown_routes_are_404_and_wrong_methods_405_in_json() {
     let sqlite = testkit::sqlite_database();
-    let base = start_gateway(&sqlite.url, "alice").await;
+    let gateway = start_gateway(&sqlite.url).await;
+    let base = &gateway.base;
     let client = Client::new();
 
     for path in ["/", "/goal", "/goals/", "/goals/1/notes"] {
@@ -167,8 +152,9 @@ async fn unknown_routes_are_404_and_wrong_methods_405_in_json() {
 #[tokio::test]
 async fn the_event_carries_query_parameters_and_binary_bodies_as_api_gateway_does() {
     let sqlite = testkit::sqlite_database();
-    let base = start_gateway(&sqlite.url, "alice").await;
-    let client = Client::new();
+    let gateway = start_gateway(&sqlite.url).await;
+    let base = &gateway.base;
+    let client = &client_for(&gateway.issue_key("alice").await);
     for name in ["a", "b", "c"] {
         client
             .post(format!("{base}/goals"))
@@ -178,7 +164,7 @@ async fn the_event_carries_query_parameters_and_binary_bodies_as_api_gateway_doe
             .unwrap();
     }
 
-    let page = get_json(&client, format!("{base}/goals?limit=2")).await;
+    let page = get_json(client, format!("{base}/goals?limit=2")).await;
     assert_eq!(page["goals"].as_array().unwrap().len(), 2);
     let cursor = page["next_cursor"]
         .as_str()
@@ -217,58 +203,10 @@ async fn the_event_carries_query_parameters_and_binary_bodies_as_api_gateway_doe
         "payload_too_large"
     );
 
-    let listed = get_json(&client, format!("{base}/goals")).await;
+    let listed = get_json(client, format!("{base}/goals")).await;
     assert_eq!(
         listed["goals"].as_array().unwrap().len(),
         3,
         "bad requests changed nothing"
     );
-}
-
-#[tokio::test]
-async fn each_dev_owner_sees_only_their_own_goals() {
-    let sqlite = testkit::sqlite_database();
-    let alice = start_gateway(&sqlite.url, "alice").await;
-    let bob = start_gateway(&sqlite.url, "bob").await;
-    let client = Client::new();
-    let created = client
-        .post(format!("{alice}/goals"))
-        .json(&json!({ "name": "mine" }))
-        .send()
-        .await
-        .unwrap();
-    let location = created.headers()["location"].to_str().unwrap().to_owned();
-
-    let listed = get_json(&client, format!("{bob}/goals")).await;
-    assert_eq!(listed["goals"], json!([]));
-    let read = client.get(format!("{bob}{location}")).send().await.unwrap();
-    assert_eq!(
-        read.status(),
-        StatusCode::NOT_FOUND,
-        "bob read alice's goal"
-    );
-    let changed = client
-        .patch(format!("{bob}{location}"))
-        .json(&json!({ "completed": true }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        changed.status(),
-        StatusCode::NOT_FOUND,
-        "bob changed alice's goal"
-    );
-    let deleted = client
-        .delete(format!("{bob}{location}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        deleted.status(),
-        StatusCode::NOT_FOUND,
-        "bob deleted alice's goal"
-    );
-
-    let still_there = get_json(&client, format!("{alice}{location}")).await;
-    assert_eq!(still_there["completed"], false);
 }

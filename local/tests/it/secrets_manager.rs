@@ -2,15 +2,11 @@
 //! as a function is in AWS, reads the RDS secret from moto_server through the AWS SDK
 //! (`AWS_ENDPOINT_URL`), and connects to PostgreSQL with what it found.
 
-use std::process::Stdio;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
 use aws_config::Region;
 use aws_sdk_secretsmanager::config::Credentials;
 use serde_json::json;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+
+use crate::helpers::{client_for, GatewayProcess};
 
 /// Stores the RDS secret JSON in moto and returns its ARN.
 async fn create_secret(endpoint: &str, secret: serde_json::Value) -> String {
@@ -32,85 +28,20 @@ async fn create_secret(endpoint: &str, secret: serde_json::Value) -> String {
 }
 
 /// The gateway binary, configured the AWS way, with everything it prints captured.
-struct Gateway {
-    base: String,
-    child: Child,
-    output: Arc<Mutex<String>>,
-}
+struct Gateway;
 
 impl Gateway {
-    fn start(moto_endpoint: &str, secret_arn: &str, extra_env: &[(&str, &str)]) -> Self {
-        let port = testkit::free_port();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_local"));
-        command
-            .env_remove("DATABASE_URL")
-            .env("DB_SECRET_ARN", secret_arn)
-            .env("AWS_ENDPOINT_URL", moto_endpoint)
-            .env("AWS_REGION", "eu-west-1")
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("LOCAL_ADDR", format!("127.0.0.1:{port}"))
-            .env("RUST_LOG", "trace")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        for (name, value) in extra_env {
-            command.env(name, value);
-        }
-        let mut child = command.spawn().expect("start the local binary");
-        let output = Arc::new(Mutex::new(String::new()));
-        let stdout = child.stdout.take().unwrap();
-        let stderr = child.stderr.take().unwrap();
-        for stream in [
-            Box::new(stdout) as Box<dyn tokio::io::AsyncRead + Unpin + Send>,
-            Box::new(stderr),
-        ] {
-            let output = output.clone();
-            tokio::spawn(async move {
-                let mut lines = BufReader::new(stream).lines();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    output.lock().unwrap().push_str(&(line + "\n"));
-                }
-            });
-        }
-        Self {
-            base: format!("http://127.0.0.1:{port}"),
-            child,
-            output,
-        }
-    }
-
-    /// Waits until it answers `/health` (with any status), or fails with what it printed.
-    async fn wait_until_listening(&mut self) -> reqwest::Response {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Ok(response) = reqwest::get(format!("{}/health", self.base)).await {
-                return response;
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("the gateway exited ({status}):\n{}", self.output());
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the gateway did not start:\n{}",
-                self.output()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    async fn exit_output(mut self) -> (std::process::ExitStatus, String) {
-        let status = tokio::time::timeout(Duration::from_secs(30), self.child.wait())
-            .await
-            .expect("the gateway exits")
-            .unwrap();
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        (status, self.output())
-    }
-
-    fn output(&self) -> String {
-        self.output.lock().unwrap().clone()
+    fn start(moto_endpoint: &str, secret_arn: &str, extra_env: &[(&str, &str)]) -> GatewayProcess {
+        let mut env = vec![
+            ("DB_SECRET_ARN", secret_arn),
+            ("AWS_ENDPOINT_URL", moto_endpoint),
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ];
+        env.extend_from_slice(extra_env);
+        GatewayProcess::start(&env)
     }
 }
 
@@ -148,7 +79,8 @@ async fn the_database_secret_is_read_from_secrets_manager_and_never_logged() {
     );
     let health = gateway.wait_until_listening().await;
     assert_eq!(health.status(), 200, "{}", gateway.output());
-    let client = reqwest::Client::new();
+    // A fresh database: the gateway issued a dev key and printed it.
+    let client = client_for(&gateway.dev_key().await);
     let created = client
         .post(format!("{}/goals", gateway.base))
         .json(&json!({ "name": "stored through the secret's credentials" }))

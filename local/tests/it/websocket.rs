@@ -14,15 +14,27 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::gateway::start;
+use crate::helpers::{client_for, start_gateway};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// How long a pushed change may take to arrive.
 const DELIVERY: Duration = Duration::from_secs(1);
 
-async fn connect(base: &str) -> Socket {
-    let url = format!("{}/ws", base.replacen("http://", "ws://", 1));
+/// A gateway on `url` and a key issued for `owner`: its base URL, its app, the key.
+async fn start(url: &str, owner: &str) -> (String, App, String) {
+    let gateway = start_gateway(url).await;
+    let key = gateway.issue_key(owner).await;
+    (gateway.base, gateway.app, key)
+}
+
+/// The gateway's `/ws` URL with `key` where browsers send it, in the `api_key` parameter.
+fn ws_url(base: &str, key: &str) -> String {
+    format!("{}/ws?api_key={key}", base.replacen("http://", "ws://", 1))
+}
+
+async fn connect(base: &str, key: &str) -> Socket {
+    let url = ws_url(base, key);
     let (socket, response) = tokio_tungstenite::connect_async(url)
         .await
         .expect("the WebSocket upgrade succeeds");
@@ -127,15 +139,15 @@ on_both_engines!(
 /// Alice's two clients on one gateway, Bob's on another gateway on the same database: as in
 /// AWS, every connection row is in the one table, and only the owner scopes the push.
 async fn changes_reach_every_connection_of_the_owner_in_order_and_no_one_elses(url: &str) {
-    let (alice_base, app) = start(url, "alice").await;
-    let (bob_base, _) = start(url, "bob").await;
-    let mut alice_1 = connect(&alice_base).await;
-    let mut alice_2 = connect(&alice_base).await;
-    let mut bob = connect(&bob_base).await;
+    let (alice_base, app, alice_key) = start(url, "alice").await;
+    let (bob_base, _, bob_key) = start(url, "bob").await;
+    let mut alice_1 = connect(&alice_base, &alice_key).await;
+    let mut alice_2 = connect(&alice_base, &alice_key).await;
+    let mut bob = connect(&bob_base, &bob_key).await;
     await_connections(&app, "alice", 2).await;
     await_connections(&app, "bob", 1).await;
 
-    let client = Client::new();
+    let client = client_for(&alice_key);
     let created = client
         .post(format!("{alice_base}/goals"))
         .json(&json!({ "name": "run a marathon" }))
@@ -145,6 +157,18 @@ async fn changes_reach_every_connection_of_the_owner_in_order_and_no_one_elses(u
     assert_eq!(created.status(), StatusCode::CREATED);
     let created = json_of(created).await;
     let goal_url = format!("{alice_base}/goals/{}", created["id"]);
+    // Bob, with his own valid key, tries alice's goal: a 404, and no event for anyone.
+    let bob_client = client_for(&bob_key);
+    let bobs_goal_url = format!("{bob_base}/goals/{}", created["id"]);
+    let bobs_patch = bob_client
+        .patch(&bobs_goal_url)
+        .json(&json!({ "name": "hijacked" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bobs_patch.status(), StatusCode::NOT_FOUND);
+    let bobs_delete = bob_client.delete(&bobs_goal_url).send().await.unwrap();
+    assert_eq!(bobs_delete.status(), StatusCode::NOT_FOUND);
     let updated = json_of(
         client
             .patch(&goal_url)
@@ -185,23 +209,23 @@ async fn changes_reach_every_connection_of_the_owner_in_order_and_no_one_elses(u
 }
 
 async fn a_dead_connection_is_pruned_on_push_and_a_disconnect_removes_its_row(url: &str) {
-    let (base, app) = start(url, "alice").await;
+    let (base, app, key) = start(url, "alice").await;
 
     // A clean close: `$disconnect` removes the row.
-    let mut closing = connect(&base).await;
+    let mut closing = connect(&base, &key).await;
     await_connections(&app, "alice", 1).await;
     closing.close(None).await.unwrap();
     await_connections(&app, "alice", 0).await;
 
     // Gone without a close frame: the gateway notices the TCP close and disconnects it too.
-    let dropped = connect(&base).await;
+    let dropped = connect(&base, &key).await;
     await_connections(&app, "alice", 1).await;
     drop(dropped);
     await_connections(&app, "alice", 0).await;
 
     // A row whose `$disconnect` never came (API Gateway's is best-effort): the next push gets
     // 410 Gone for it and removes it, and the write still succeeds.
-    let mut live = connect(&base).await;
+    let mut live = connect(&base, &key).await;
     await_connections(&app, "alice", 1).await;
     let lost = ConnectionId::new("bG9zdGxvc3Q=").unwrap();
     app.store
@@ -213,7 +237,7 @@ async fn a_dead_connection_is_pruned_on_push_and_a_disconnect_removes_its_row(ur
         .await
         .unwrap();
     assert_eq!(connections_of(&app, "alice").await.len(), 2);
-    let created = Client::new()
+    let created = client_for(&key)
         .post(format!("{base}/goals"))
         .json(&json!({ "name": "prune" }))
         .send()
@@ -230,8 +254,8 @@ async fn a_dead_connection_is_pruned_on_push_and_a_disconnect_removes_its_row(ur
 }
 
 async fn default_answers_ping_sync_and_errors_and_stays_open(url: &str) {
-    let (base, _app) = start(url, "alice").await;
-    let client = Client::new();
+    let (base, _app, key) = start(url, "alice").await;
+    let client = client_for(&key);
     let goal = json_of(
         client
             .post(format!("{base}/goals"))
@@ -241,7 +265,7 @@ async fn default_answers_ping_sync_and_errors_and_stays_open(url: &str) {
             .unwrap(),
     )
     .await;
-    let mut socket = connect(&base).await;
+    let mut socket = connect(&base, &key).await;
     assert_eq!(
         ask(&mut socket, r#"{"action":"ping"}"#).await,
         json!({ "type": "pong" })
@@ -270,10 +294,10 @@ async fn default_answers_ping_sync_and_errors_and_stays_open(url: &str) {
 }
 
 async fn the_management_api_describes_closes_and_refuses(url: &str) {
-    let (base, app) = start(url, "alice").await;
+    let (base, app, key) = start(url, "alice").await;
     let addr = base.trim_start_matches("http://").parse().unwrap();
     let management = local::management::local_client(addr).await;
-    let mut socket = connect(&base).await;
+    let mut socket = connect(&base, &key).await;
     let id = await_connections(&app, "alice", 1).await.remove(0);
 
     let described = management

@@ -1,4 +1,4 @@
-//! Data access: one `GoalStore` interface, two engines.
+//! Data access: one `GoalStore` and one `KeyStore` interface, two engines.
 //!
 //! PostgreSQL is production; SQLite is the embedded default for local runs. Both pass the same
 //! conformance suite (`shared/tests/api/store_conformance.rs`).
@@ -16,6 +16,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
 use crate::domain::{Cursor, Goal, GoalId, GoalPage, GoalPatch, NewGoal, Owner, PageLimit};
+use crate::keys::{KeyHash, KeyId, KeyInfo};
 
 pub use connections::ConnectionStore;
 pub use postgres::PostgresStore;
@@ -63,10 +64,26 @@ pub trait GoalStore: Send + Sync {
     async fn delete(&self, owner: &Owner, id: GoalId) -> Result<Option<Goal>>;
 }
 
-/// Everything the handlers keep: goals, and the WebSocket connections their changes go to.
-pub trait Store: GoalStore + ConnectionStore {}
+/// API keys, by hash: the store never sees a key itself.
+#[async_trait]
+pub trait KeyStore: Send + Sync {
+    /// Stores a new key's hash for `owner`.
+    async fn insert_key(&self, owner: &Owner, hash: &KeyHash, prefix: &str) -> Result<KeyInfo>;
+    /// The owner of the key with this hash, unless there is none or it is revoked.
+    async fn key_owner(&self, hash: &KeyHash) -> Result<Option<Owner>>;
+    /// Keys in id order, of one owner or of everyone.
+    async fn list_keys(&self, owner: Option<&Owner>) -> Result<Vec<KeyInfo>>;
+    /// Revokes a key; a key revoked before keeps its first revocation time. `None` if unknown.
+    async fn revoke_key(&self, id: KeyId) -> Result<Option<KeyInfo>>;
+    /// Whether any key was ever issued, revoked or not.
+    async fn any_keys(&self) -> Result<bool>;
+}
 
-impl<T: GoalStore + ConnectionStore> Store for T {}
+/// Everything one database keeps: goals, the WebSocket connections their changes go to, and
+/// API keys. What the functions and the local gateway hold.
+pub trait Store: GoalStore + ConnectionStore + KeyStore {}
+
+impl<T: GoalStore + ConnectionStore + KeyStore> Store for T {}
 
 /// One page of an owner's goals: asks for one goal more than the page holds to learn whether
 /// another page follows, without a count query.

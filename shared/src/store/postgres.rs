@@ -8,12 +8,14 @@ use async_trait::async_trait;
 use sqlx::migrate::Migrator;
 use sqlx::PgPool;
 
-use super::{now, GoalStore, Result};
+use super::{now, GoalStore, KeyStore, Result};
 use crate::domain::{Goal, GoalId, GoalPatch, NewGoal, Owner};
+use crate::keys::{KeyHash, KeyId, KeyInfo};
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
 
 const GOAL_COLUMNS: &str = "id, name, completed, created_at, updated_at";
+const KEY_COLUMNS: &str = "id, owner, prefix, created_at, revoked_at";
 
 /// Goals in PostgreSQL.
 pub struct PostgresStore {
@@ -116,5 +118,79 @@ impl GoalStore for PostgresStore {
             .await?;
         tx.commit().await?;
         Ok(deleted)
+    }
+}
+
+#[async_trait]
+impl KeyStore for PostgresStore {
+    async fn insert_key(&self, owner: &Owner, hash: &KeyHash, prefix: &str) -> Result<KeyInfo> {
+        let sql = format!(
+            "INSERT INTO api_keys (owner, prefix, key_hash, created_at) VALUES ($1, $2, $3, $4) \
+             RETURNING {KEY_COLUMNS}"
+        );
+        let mut tx = self.pool.begin().await?;
+        let info = sqlx::query_as::<_, KeyInfo>(&sql)
+            .persistent(false)
+            .bind(owner.as_str())
+            .bind(prefix)
+            .bind(hash.to_hex())
+            .bind(now())
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(info)
+    }
+
+    async fn key_owner(&self, hash: &KeyHash) -> Result<Option<Owner>> {
+        let mut tx = self.pool.begin().await?;
+        let owner: Option<String> = sqlx::query_scalar(
+            "SELECT owner FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
+        )
+        .persistent(false)
+        .bind(hash.to_hex())
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(owner.as_deref().and_then(Owner::new))
+    }
+
+    async fn list_keys(&self, owner: Option<&Owner>) -> Result<Vec<KeyInfo>> {
+        let sql = format!(
+            "SELECT {KEY_COLUMNS} FROM api_keys WHERE ($1::text IS NULL OR owner = $1) ORDER BY id"
+        );
+        let mut tx = self.pool.begin().await?;
+        let keys = sqlx::query_as::<_, KeyInfo>(&sql)
+            .persistent(false)
+            .bind(owner.map(Owner::as_str))
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(keys)
+    }
+
+    async fn revoke_key(&self, id: KeyId) -> Result<Option<KeyInfo>> {
+        let sql = format!(
+            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 \
+             RETURNING {KEY_COLUMNS}"
+        );
+        let mut tx = self.pool.begin().await?;
+        let info = sqlx::query_as::<_, KeyInfo>(&sql)
+            .persistent(false)
+            .bind(now())
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(info)
+    }
+
+    async fn any_keys(&self) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM api_keys)")
+            .persistent(false)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(any)
     }
 }

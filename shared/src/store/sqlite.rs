@@ -4,8 +4,9 @@ use async_trait::async_trait;
 use sqlx::migrate::Migrator;
 use sqlx::SqlitePool;
 
-use super::{now, GoalStore, Result};
+use super::{now, GoalStore, KeyStore, Result};
 use crate::domain::{Goal, GoalId, GoalPatch, NewGoal, Owner};
+use crate::keys::{KeyHash, KeyId, KeyInfo};
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
 
@@ -95,5 +96,62 @@ impl GoalStore for SqliteStore {
         .fetch_optional(&self.pool)
         .await?;
         Ok(deleted)
+    }
+}
+
+#[async_trait]
+impl KeyStore for SqliteStore {
+    async fn insert_key(&self, owner: &Owner, hash: &KeyHash, prefix: &str) -> Result<KeyInfo> {
+        let info = sqlx::query_as::<_, KeyInfo>(
+            "INSERT INTO api_keys (owner, prefix, key_hash, created_at) VALUES (?1, ?2, ?3, ?4) \
+             RETURNING id, owner, prefix, created_at, revoked_at",
+        )
+        .bind(owner.as_str())
+        .bind(prefix)
+        .bind(hash.to_hex())
+        .bind(now())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(info)
+    }
+
+    async fn key_owner(&self, hash: &KeyHash) -> Result<Option<Owner>> {
+        let owner: Option<String> = sqlx::query_scalar(
+            "SELECT owner FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL",
+        )
+        .bind(hash.to_hex())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(owner.as_deref().and_then(Owner::new))
+    }
+
+    async fn list_keys(&self, owner: Option<&Owner>) -> Result<Vec<KeyInfo>> {
+        let keys = sqlx::query_as::<_, KeyInfo>(
+            "SELECT id, owner, prefix, created_at, revoked_at FROM api_keys \
+             WHERE ?1 IS NULL OR owner = ?1 ORDER BY id",
+        )
+        .bind(owner.map(Owner::as_str))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(keys)
+    }
+
+    async fn revoke_key(&self, id: KeyId) -> Result<Option<KeyInfo>> {
+        let info = sqlx::query_as::<_, KeyInfo>(
+            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?1) WHERE id = ?2 \
+             RETURNING id, owner, prefix, created_at, revoked_at",
+        )
+        .bind(now())
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(info)
+    }
+
+    async fn any_keys(&self) -> Result<bool> {
+        let any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM api_keys)")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(any)
     }
 }

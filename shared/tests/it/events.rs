@@ -6,7 +6,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use goal_tracker::domain::PageLimit;
 use goal_tracker::handlers::{handle, App};
-use goal_tracker::routes::{match_route, Endpoint, RouteMatch, FUNCTIONS_WITHOUT_ROUTE, ROUTES};
+use goal_tracker::routes::{match_route, Endpoint, RouteMatch, OTHER_FUNCTIONS, ROUTES};
 use goal_tracker::store::list_page;
 use serde_json::Value;
 
@@ -468,8 +468,9 @@ async fn error_events_about_an_existing_goal_answer_their_error_and_leave_it_unc
 
 // --- every event ----------------------------------------------------------------------------
 
-/// Every HTTP API event file in `events/`, by name, sorted (`ws-*` ones are the WebSocket
-/// API's, checked in `websocket.rs`; `migrate.json` is no API Gateway event).
+/// Every HTTP API event file in `events/` for a REST route's function, by name, sorted (`ws-*`
+/// ones are the WebSocket API's, checked in `websocket.rs`; `authorizer-*` ones the
+/// authorizer's, checked in `authorizer.rs`; `migrate.json` is no API Gateway event).
 fn event_files() -> Vec<String> {
     let dir = events_dir();
     let mut names: Vec<String> = std::fs::read_dir(&dir)
@@ -478,7 +479,7 @@ fn event_files() -> Vec<String> {
         .map(|name| name.into_string().expect("a UTF-8 file name"))
         .filter(|name| !name.starts_with("ws-"))
         .filter(|name| {
-            !FUNCTIONS_WITHOUT_ROUTE.iter().any(|function| {
+            !OTHER_FUNCTIONS.iter().any(|function| {
                 name.strip_prefix(function)
                     .is_some_and(|rest| rest == ".json" || rest.starts_with('-'))
             })

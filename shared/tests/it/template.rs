@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use goal_tracker::routes::{Endpoint, FUNCTIONS_WITHOUT_ROUTE, ROUTES};
+use goal_tracker::routes::{Endpoint, ROUTES};
 use goal_tracker::websocket::WS_ROUTES;
 use serde_yaml::Value;
 
@@ -220,6 +220,101 @@ fn only_the_writing_functions_may_push_to_websocket_connections() {
     }
 }
 
+/// The functions API Gateway invokes: every route's, and the authorizer, which runs before them.
+fn invoked_by_api_gateway() -> BTreeSet<&'static str> {
+    ROUTES
+        .iter()
+        .map(|route| route.function)
+        .chain(WS_ROUTES.iter().map(|route| route.function))
+        .chain(["authorizer"])
+        .collect()
+}
+
+/// The function a `!Ref <Function>.Alias` names.
+fn alias_function<'a>(template: &'a Value, value: &Value) -> Option<(String, &'a Value)> {
+    let id = ref_target(value)?.strip_suffix(".Alias")?;
+    let function = &template["Resources"][id];
+    (function["Type"] == "AWS::Serverless::Function").then(|| (binary(id, function), function))
+}
+
+#[test]
+fn every_route_but_health_needs_an_api_key() {
+    let template = template();
+    let auth = &template["Resources"]["HttpApi"]["Properties"]["Auth"];
+    let default = auth["DefaultAuthorizer"]
+        .as_str()
+        .expect("a default authorizer");
+    let authorizer = &auth["Authorizers"][default];
+    assert_eq!(
+        alias_function(&template, &authorizer["FunctionArn"]).map(|(name, _)| name),
+        Some("authorizer".to_owned()),
+        "the HTTP API's default authorizer is the authorizer function"
+    );
+    assert_eq!(authorizer["AuthorizerPayloadFormatVersion"], "2.0");
+    assert_eq!(authorizer["EnableSimpleResponses"], true);
+
+    for (id, function) in functions(&template) {
+        let Some(events) = function["Properties"]["Events"].as_mapping() else {
+            continue;
+        };
+        for event in events.values().filter(|e| e["Type"] == "HttpApi") {
+            let properties = &event["Properties"];
+            let open = properties["Auth"]["Authorizer"] == "NONE";
+            let is_health = properties["Method"] == "GET" && properties["Path"] == "/health";
+            assert_eq!(open, is_health, "{id}: only GET /health is open");
+        }
+    }
+
+    let websocket = resources(&template, "AWS::ApiGatewayV2::Route");
+    for (id, route) in websocket {
+        let properties = &route["Properties"];
+        if properties["RouteKey"] != "$connect" {
+            // API Gateway authorizes a WebSocket connection once, at $connect.
+            assert_eq!(properties["AuthorizationType"], "NONE", "{id}");
+            continue;
+        }
+        assert_eq!(properties["AuthorizationType"], "CUSTOM", "{id}");
+        let authorizer_id = ref_target(&properties["AuthorizerId"]).expect("AuthorizerId");
+        let authorizer = &template["Resources"][authorizer_id]["Properties"];
+        assert_eq!(
+            authorizer["IdentitySource"][0], "route.request.querystring.api_key",
+            "browsers send the key in the query string"
+        );
+        let uri_alias = match &authorizer["AuthorizerUri"] {
+            Value::Tagged(sub) => sub.value.get(1).map(|vars| &vars["Alias"]),
+            _ => None,
+        };
+        assert_eq!(
+            uri_alias
+                .and_then(|alias| alias_function(&template, alias))
+                .map(|(name, _)| name),
+            Some("authorizer".to_owned()),
+            "$connect is authorized by the authorizer function"
+        );
+    }
+}
+
+/// `api-keys` is reached through IAM only: no event source, no resource-based permission.
+#[test]
+fn the_api_keys_function_has_no_way_in_but_iam() {
+    let template = template();
+    let functions = functions(&template);
+    let (id, function) = functions
+        .iter()
+        .find(|(id, function)| binary(id, function) == "api-keys")
+        .expect("an api-keys function");
+    assert!(
+        function["Properties"]["Events"].is_null(),
+        "{id}: no event source"
+    );
+    for (permission, resource) in resources(&template, "AWS::Lambda::Permission") {
+        let target = &resource["Properties"]["FunctionName"];
+        let names_it = ref_target(target)
+            .is_some_and(|t| t.strip_suffix(".Alias").unwrap_or(t) == id.as_str());
+        assert!(!names_it, "{permission} lets someone invoke {id}");
+    }
+}
+
 #[test]
 fn every_routed_function_deploys_gradually_behind_the_migrate_hook() {
     let template = template();
@@ -240,7 +335,7 @@ fn every_routed_function_deploys_gradually_behind_the_migrate_hook() {
             properties["Policies"].is_sequence(),
             "{id}: has its own policy"
         );
-        if FUNCTIONS_WITHOUT_ROUTE.contains(&name.as_str()) {
+        if !invoked_by_api_gateway().contains(name.as_str()) {
             continue;
         }
         let preference = &properties["DeploymentPreference"];

@@ -1,0 +1,90 @@
+//! The real `authorizer` binary under the Lambda Runtime API, as Lambda runs it, fed the
+//! `events/authorizer-*.json` events at `RUST_LOG=trace`: the answers API Gateway expects, and
+//! not a trace of the key in the log, although the runtime itself logs raw events at TRACE.
+
+use goal_tracker::domain::Owner;
+use goal_tracker::keys::KeyHash;
+use serde_json::{json, Value};
+use testkit::lambda_runtime::invoke;
+
+/// The key in the sample events.
+const EXAMPLE_KEY: &str = "gt_ExampleKeyForTheEventsFolderOnly00000000000";
+
+fn event(name: &str) -> String {
+    let path = testkit::workspace_root().join("events").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+#[tokio::test]
+async fn the_function_answers_both_apis_and_never_logs_the_key() {
+    let sqlite = testkit::sqlite_database();
+    let config = goal_tracker::config::Config::from_lookup(|n| {
+        (n == "DATABASE_URL").then(|| sqlite.url.clone())
+    })
+    .unwrap();
+    let app = goal_tracker::handlers::App::from_config(&config, 1)
+        .await
+        .unwrap();
+    app.store.migrate().await.unwrap();
+    let hash = KeyHash::of_presented(EXAMPLE_KEY).unwrap();
+    app.store
+        .insert_key(&Owner::new("alice").unwrap(), &hash, &EXAMPLE_KEY[..9])
+        .await
+        .unwrap();
+
+    let events = [
+        ("req-bearer", event("authorizer-http-bearer.json")),
+        ("req-x-api-key", event("authorizer-http-x-api-key.json")),
+        ("req-no-key", event("authorizer-http-no-key.json")),
+        ("req-websocket", event("authorizer-websocket-connect.json")),
+        ("req-unknown", r#"{"hello":"world"}"#.to_owned()),
+    ];
+    let (answers, logs) = invoke(
+        env!("CARGO_BIN_EXE_authorizer"),
+        "authorizer",
+        &[("DATABASE_URL", &sqlite.url), ("RUST_LOG", "trace")],
+        &events,
+    )
+    .await;
+    let body = |id: &str| -> &Value {
+        &answers
+            .iter()
+            .find(|answer| answer.path.starts_with(id))
+            .unwrap_or_else(|| panic!("no answer to {id}: {answers:?}"))
+            .body
+    };
+    let allowed = json!({ "isAuthorized": true, "context": { "owner": "alice" } });
+    assert_eq!(body("req-bearer"), &allowed);
+    assert_eq!(body("req-x-api-key"), &allowed);
+    assert_eq!(
+        body("req-no-key"),
+        &json!({ "isAuthorized": false, "context": {} })
+    );
+    let policy = body("req-websocket");
+    assert_eq!(policy["principalId"], "alice", "{policy}");
+    assert_eq!(
+        policy["policyDocument"]["Statement"][0]["Effect"], "Allow",
+        "{policy}"
+    );
+    assert_eq!(policy["context"]["owner"], "alice", "{policy}");
+    assert!(
+        answers
+            .iter()
+            .any(|answer| answer.path == "req-unknown/error"),
+        "an unknown event is a function error: {answers:?}"
+    );
+
+    assert!(logs.contains("req-bearer"), "the log was captured:\n{logs}");
+    assert!(
+        logs.contains("\"allowed\""),
+        "decisions are logged:\n{logs}"
+    );
+    assert!(
+        !logs.contains("ExampleKeyForTheEventsFolder"),
+        "the key reached the log:\n{logs}"
+    );
+    assert!(
+        !logs.contains("Bearer"),
+        "an Authorization header reached the log:\n{logs}"
+    );
+}
