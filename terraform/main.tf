@@ -12,8 +12,9 @@ locals {
   api_origins = "https://*.execute-api.${var.region}.amazonaws.com wss://*.execute-api.${var.region}.amazonaws.com"
 }
 
-# One key for the environment's data at rest: database storage and secret, Performance
-# Insights, log groups and the alarm topic. Rotated yearly by KMS.
+# One key for the environment's data at rest: database storage, Performance Insights, log
+# groups and the alarm topic. Rotated yearly by KMS. (The database secret uses Secrets
+# Manager's AWS-managed key, so reading it needs no key grant.)
 resource "aws_kms_key" "main" {
   description             = "${local.name}: data at rest"
   enable_key_rotation     = true
@@ -65,7 +66,6 @@ module "network" {
 module "database" {
   source                   = "./modules/database"
   name                     = local.name
-  region                   = var.region
   subnet_ids               = module.network.isolated_subnet_ids
   security_group_id        = module.network.database_security_group_id
   proxy_security_group_id  = module.network.proxy_security_group_id

@@ -36,8 +36,9 @@ resource "aws_db_instance" "this" {
   # to `postgres` when the secret names no database.
   username = "goal_tracker"
 
-  manage_master_user_password   = true
-  master_user_secret_kms_key_id = var.kms_key_arn
+  # The secret stays under Secrets Manager's AWS-managed key: a customer key would also need
+  # kms:Decrypt in every function's and the proxy's policy.
+  manage_master_user_password = true
 
   allocated_storage     = var.allocated_storage_gb
   max_allocated_storage = var.max_allocated_storage_gb
@@ -99,24 +100,16 @@ resource "aws_iam_role" "proxy" {
   })
 }
 
-# Exactly the database secret, and the key that encrypts it.
+# Exactly the database secret.
 resource "aws_iam_role_policy" "proxy" {
   role = aws_iam_role.proxy.id
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [
-      {
-        Effect   = "Allow"
-        Action   = "secretsmanager:GetSecretValue"
-        Resource = aws_db_instance.this.master_user_secret[0].secret_arn
-      },
-      {
-        Effect    = "Allow"
-        Action    = "kms:Decrypt"
-        Resource  = var.kms_key_arn
-        Condition = { StringEquals = { "kms:ViaService" = "secretsmanager.${var.region}.amazonaws.com" } }
-      },
-    ]
+    Statement = [{
+      Effect   = "Allow"
+      Action   = "secretsmanager:GetSecretValue"
+      Resource = aws_db_instance.this.master_user_secret[0].secret_arn
+    }]
   })
 }
 

@@ -3,11 +3,6 @@ variable "name" {
   type        = string
 }
 
-variable "region" {
-  description = "The AWS region."
-  type        = string
-}
-
 variable "subnet_ids" {
   description = "Isolated subnets for the database and the proxy (two AZs)."
   type        = list(string)
@@ -24,7 +19,7 @@ variable "proxy_security_group_id" {
 }
 
 variable "kms_key_arn" {
-  description = "KMS key for storage, the secret and Performance Insights."
+  description = "KMS key for storage and Performance Insights."
   type        = string
 }
 
