@@ -160,9 +160,16 @@ resource "aws_iam_role_policy" "deploy" {
       {
         Sid       = "KeysAndSecret"
         Effect    = "Allow"
-        Action    = ["kms:CreateKey", "kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:GetKeyRotationStatus", "kms:EnableKeyRotation", "kms:ListResourceTags", "kms:TagResource", "kms:ScheduleKeyDeletion", "kms:CreateAlias", "kms:DeleteAlias", "kms:ListAliases", "kms:CreateGrant", "kms:Decrypt", "kms:GenerateDataKey", "secretsmanager:DescribeSecret"]
+        Action    = ["kms:CreateKey", "kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:GetKeyRotationStatus", "kms:EnableKeyRotation", "kms:ListResourceTags", "kms:TagResource", "kms:ScheduleKeyDeletion", "kms:CreateAlias", "kms:DeleteAlias", "kms:ListAliases", "kms:CreateGrant", "kms:Decrypt", "kms:GenerateDataKey"]
         Resource  = "*"
         Condition = local.in_region
+      },
+      {
+        # RDS creates, rotates and deletes the database's managed secret on the caller's behalf.
+        Sid      = "RdsManagedSecret"
+        Effect   = "Allow"
+        Action   = ["secretsmanager:CreateSecret", "secretsmanager:TagResource", "secretsmanager:DescribeSecret", "secretsmanager:DeleteSecret", "secretsmanager:RotateSecret"]
+        Resource = "arn:${local.partition}:secretsmanager:${var.region}:${local.account}:secret:rds!db-*"
       },
       {
         Sid      = "FrontendAndArtifactBuckets"
