@@ -15,6 +15,7 @@ use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use sqlx::{Connection, Executor, PgConnection};
@@ -120,6 +121,30 @@ pub fn sqlite_database() -> TestSqlite {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let url = format!("sqlite://{}", dir.path().join("goals.db").display());
     TestSqlite { url, _dir: dir }
+}
+
+/// [`sqlite_database`] with `migrations/sqlite` applied, for a function binary to open.
+pub async fn migrated_sqlite_database() -> TestSqlite {
+    let sqlite = sqlite_database();
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(&sqlite.url)
+        .expect("a SQLite URL")
+        .create_if_missing(true);
+    let mut connection = sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .expect("open the SQLite file");
+    sqlx::migrate::Migrator::new(workspace_root().join("migrations/sqlite"))
+        .await
+        .expect("read migrations/sqlite")
+        .run(&mut connection)
+        .await
+        .expect("apply migrations/sqlite");
+    sqlite
+}
+
+/// The text of `events/<name>`, as `cargo lambda invoke --data-file` sends it.
+pub fn event_text(name: &str) -> String {
+    let path = workspace_root().join("events").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 
 /// A child process killed when the test ends.

@@ -6,7 +6,7 @@ use testkit::lambda_runtime::invoke;
 
 #[tokio::test]
 async fn the_function_issues_lists_and_revokes_keys_and_never_logs_one() {
-    let sqlite = testkit::sqlite_database();
+    let sqlite = testkit::migrated_sqlite_database().await;
     let config = goal_tracker::config::Config::from_lookup(|n| {
         (n == "DATABASE_URL").then(|| sqlite.url.clone())
     })
@@ -14,7 +14,6 @@ async fn the_function_issues_lists_and_revokes_keys_and_never_logs_one() {
     let app = goal_tracker::handlers::App::from_config(&config, 1)
         .await
         .unwrap();
-    app.store.migrate().await.unwrap();
 
     let events = [
         (

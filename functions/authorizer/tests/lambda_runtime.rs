@@ -10,14 +10,9 @@ use testkit::lambda_runtime::invoke;
 /// The key in the sample events.
 const EXAMPLE_KEY: &str = "gt_ExampleKeyForTheEventsFolderOnly00000000000";
 
-fn event(name: &str) -> String {
-    let path = testkit::workspace_root().join("events").join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
-}
-
 #[tokio::test]
 async fn the_function_answers_both_apis_and_never_logs_the_key() {
-    let sqlite = testkit::sqlite_database();
+    let sqlite = testkit::migrated_sqlite_database().await;
     let config = goal_tracker::config::Config::from_lookup(|n| {
         (n == "DATABASE_URL").then(|| sqlite.url.clone())
     })
@@ -25,7 +20,6 @@ async fn the_function_answers_both_apis_and_never_logs_the_key() {
     let app = goal_tracker::handlers::App::from_config(&config, 1)
         .await
         .unwrap();
-    app.store.migrate().await.unwrap();
     let hash = KeyHash::of_presented(EXAMPLE_KEY).unwrap();
     app.store
         .insert_key(&Owner::new("alice").unwrap(), &hash, &EXAMPLE_KEY[..9])
@@ -33,10 +27,22 @@ async fn the_function_answers_both_apis_and_never_logs_the_key() {
         .unwrap();
 
     let events = [
-        ("req-bearer", event("authorizer-http-bearer.json")),
-        ("req-x-api-key", event("authorizer-http-x-api-key.json")),
-        ("req-no-key", event("authorizer-http-no-key.json")),
-        ("req-websocket", event("authorizer-websocket-connect.json")),
+        (
+            "req-bearer",
+            testkit::event_text("authorizer-http-bearer.json"),
+        ),
+        (
+            "req-x-api-key",
+            testkit::event_text("authorizer-http-x-api-key.json"),
+        ),
+        (
+            "req-no-key",
+            testkit::event_text("authorizer-http-no-key.json"),
+        ),
+        (
+            "req-websocket",
+            testkit::event_text("authorizer-websocket-connect.json"),
+        ),
         ("req-unknown", r#"{"hello":"world"}"#.to_owned()),
     ];
     let (answers, logs) = invoke(

@@ -5,22 +5,9 @@
 use serde_json::Value;
 use testkit::lambda_runtime::invoke;
 
-fn event(name: &str) -> String {
-    let path = testkit::workspace_root().join("events").join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
-}
-
 #[tokio::test]
 async fn the_function_answers_events_and_tags_every_log_line_with_the_request_id() {
-    let sqlite = testkit::sqlite_database();
-    let config = goal_tracker::config::Config::from_lookup(|n| {
-        (n == "DATABASE_URL").then(|| sqlite.url.clone())
-    })
-    .unwrap();
-    let app = goal_tracker::handlers::App::from_config(&config, 1)
-        .await
-        .unwrap();
-    app.store.migrate().await.unwrap();
+    let sqlite = testkit::migrated_sqlite_database().await;
 
     let invocations = [
         ("req-list-0001", "list-goals.json"),
@@ -28,7 +15,7 @@ async fn the_function_answers_events_and_tags_every_log_line_with_the_request_id
     ];
     let events: Vec<_> = invocations
         .iter()
-        .map(|(id, file)| (*id, event(file)))
+        .map(|(id, file)| (*id, testkit::event_text(file)))
         .collect();
     let (responses, logs) = invoke(
         env!("CARGO_BIN_EXE_list-goals"),

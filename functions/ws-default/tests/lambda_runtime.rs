@@ -5,22 +5,9 @@
 use serde_json::{json, Value};
 use testkit::lambda_runtime::invoke;
 
-fn event(name: &str) -> String {
-    let path = testkit::workspace_root().join("events").join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
-}
-
 #[tokio::test]
 async fn the_function_answers_websocket_messages_with_frames() {
-    let sqlite = testkit::sqlite_database();
-    let config = goal_tracker::config::Config::from_lookup(|n| {
-        (n == "DATABASE_URL").then(|| sqlite.url.clone())
-    })
-    .unwrap();
-    let app = goal_tracker::handlers::App::from_config(&config, 1)
-        .await
-        .unwrap();
-    app.store.migrate().await.unwrap();
+    let sqlite = testkit::migrated_sqlite_database().await;
 
     let cases = [
         (
@@ -36,7 +23,7 @@ async fn the_function_answers_websocket_messages_with_frames() {
     ];
     let events: Vec<_> = cases
         .iter()
-        .map(|(id, file, _)| (*id, event(file)))
+        .map(|(id, file, _)| (*id, testkit::event_text(file)))
         .collect();
     let (answers, logs) = invoke(
         env!("CARGO_BIN_EXE_ws-default"),
