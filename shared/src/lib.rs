@@ -4,7 +4,8 @@
 //! (API Gateway request in, response out) over [`request`] and [`error`]; [`routes`] is the
 //! route table; [`config`], [`telemetry`] and [`lambda`] are what a binary needs at init.
 //! [`keys`] issues and revokes API keys; [`authorizer`] checks them.
-//! [`websocket`] serves the WebSocket routes; [`push`] sends goal changes to connections.
+//! [`websocket`] serves the WebSocket routes; [`push`] sends goal changes to connections;
+//! [`migrate`] is the function that applies the migrations in AWS.
 
 pub mod authorizer;
 pub mod config;
@@ -13,6 +14,7 @@ pub mod error;
 pub mod handlers;
 pub mod keys;
 pub mod lambda;
+pub mod migrate;
 pub mod push;
 pub mod request;
 pub mod routes;

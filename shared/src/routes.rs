@@ -1,5 +1,5 @@
 //! The route table, written once: each REST route, its Lambda function, and its handler.
-//! The local gateway routes with it; tests check it against `functions/`.
+//! The local gateway routes with it; tests check it against `functions/` and `template.yaml`.
 
 use lambda_http::http::Method;
 
@@ -72,6 +72,8 @@ pub const OTHER_FUNCTIONS: &[&str] = &[
     "authorizer",
     // Issues, lists and revokes API keys; reached through IAM only.
     "api-keys",
+    // Applies the migrations: CodeDeploy's PreTraffic hook and the deploy pipeline invoke it.
+    "migrate",
 ];
 
 /// What the table says of a request.

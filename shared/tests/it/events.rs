@@ -470,7 +470,7 @@ async fn error_events_about_an_existing_goal_answer_their_error_and_leave_it_unc
 
 /// Every HTTP API event file in `events/` for a REST route's function, by name, sorted (`ws-*`
 /// ones are the WebSocket API's, checked in `websocket.rs`; `authorizer-*` ones the
-/// authorizer's, checked in `authorizer.rs`).
+/// authorizer's, checked in `authorizer.rs`; `migrate.json` is no API Gateway event).
 fn event_files() -> Vec<String> {
     let dir = events_dir();
     let mut names: Vec<String> = std::fs::read_dir(&dir)
@@ -479,9 +479,10 @@ fn event_files() -> Vec<String> {
         .map(|name| name.into_string().expect("a UTF-8 file name"))
         .filter(|name| !name.starts_with("ws-"))
         .filter(|name| {
-            !OTHER_FUNCTIONS
-                .iter()
-                .any(|function| name.starts_with(&format!("{function}-")))
+            !OTHER_FUNCTIONS.iter().any(|function| {
+                name.strip_prefix(function)
+                    .is_some_and(|rest| rest == ".json" || rest.starts_with('-'))
+            })
         })
         .collect();
     names.sort_unstable();

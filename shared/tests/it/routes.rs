@@ -1,19 +1,24 @@
 //! The route tables are the one list of endpoints: `functions/` must hold exactly one binary
 //! per REST route and per WebSocket route, serving that route, and the listed others
-//! (authorizer, api-keys), so a route added in one place and not the other fails.
+//! (authorizer, api-keys, migrate), so a route added in one place and not the other fails.
 
 use std::collections::BTreeSet;
 
 use goal_tracker::routes::{OTHER_FUNCTIONS, ROUTES};
 use goal_tracker::websocket::WS_ROUTES;
 
-#[test]
-fn functions_folder_holds_exactly_one_binary_per_route() {
+/// The folder names in `functions/`.
+pub fn function_dirs() -> BTreeSet<String> {
     let functions_dir = testkit::workspace_root().join("functions");
-    let on_disk: BTreeSet<String> = std::fs::read_dir(&functions_dir)
+    std::fs::read_dir(&functions_dir)
         .expect("functions/ exists")
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+        .collect()
+}
+
+#[test]
+fn functions_folder_holds_exactly_one_binary_per_route() {
+    let on_disk = function_dirs();
     let functions = ROUTES
         .iter()
         .map(|route| route.function)

@@ -1,0 +1,12 @@
+environment                 = "prod"
+region                      = "eu-west-1"
+vpc_cidr                    = "10.42.0.0/16"
+nat_per_az                  = true
+db_multi_az                 = true
+db_instance_class           = "db.t4g.small"
+deletion_protection         = true
+log_retention_days          = 365
+deployment_type             = "Canary10Percent10Minutes"
+api_throttle_rate           = 200
+api_throttle_burst          = 400
+proxy_connections_threshold = 120

@@ -1,0 +1,30 @@
+variable "name" {
+  description = "Prefix of every resource name, e.g. goal-tracker-dev."
+  type        = string
+}
+
+variable "protect" {
+  description = "Keep the bucket's objects on destroy (prod)."
+  type        = bool
+}
+
+variable "api_origins" {
+  description = "Space-separated origins the page may connect to (the HTTP and WebSocket APIs), for the CSP."
+  type        = string
+}
+
+variable "access_logs_bucket_domain_name" {
+  description = "Bucket (regional domain name) receiving CloudFront's standard logs."
+  type        = string
+}
+
+variable "access_logs_bucket_id" {
+  description = "Bucket receiving the site bucket's S3 access logs."
+  type        = string
+}
+
+variable "web_acl_arn" {
+  description = "Optional AWS WAF web ACL (us-east-1) for the distribution; null for none."
+  type        = string
+  default     = null
+}
