@@ -13,6 +13,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
@@ -24,7 +25,7 @@ use serde::Deserialize;
 use sqlx::postgres::{PgConnectOptions, PgSslMode};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 
-use crate::store::Database;
+use crate::store::{CredentialSource, Database};
 
 /// A configuration problem, named by its variable. Never contains a secret's value.
 #[derive(Debug, thiserror::Error)]
@@ -126,7 +127,7 @@ impl Config {
     }
 
     /// Resolves the database's connection options, fetching the secret from Secrets Manager
-    /// when configured that way.
+    /// when configured that way (and again, later, if its password rotates).
     pub async fn database(&self) -> Result<Database, InitError> {
         match &self.database {
             DatabaseConfig::Url(url) => Ok(database_from_url(url.expose_secret())?),
@@ -135,12 +136,38 @@ impl Config {
                 host_override,
                 ssl_mode,
             } => {
-                let secret = fetch_rds_secret(secret_arn).await?;
-                Ok(Database::Postgres(
-                    secret.connect_options(host_override.as_deref(), *ssl_mode),
-                ))
+                let secret = SecretCredentials {
+                    secret_arn: secret_arn.clone(),
+                    host_override: host_override.clone(),
+                    ssl_mode: *ssl_mode,
+                };
+                let options = secret.read().await?;
+                Ok(Database::RotatingPostgres(options, Arc::new(secret)))
             }
         }
+    }
+}
+
+/// The RDS secret as a source of connection options, read at init and whenever the database
+/// refuses the password in use.
+#[derive(Debug)]
+struct SecretCredentials {
+    secret_arn: String,
+    host_override: Option<String>,
+    ssl_mode: PgSslMode,
+}
+
+impl SecretCredentials {
+    async fn read(&self) -> Result<PgConnectOptions, InitError> {
+        let secret = fetch_rds_secret(&self.secret_arn).await?;
+        Ok(secret.connect_options(self.host_override.as_deref(), self.ssl_mode))
+    }
+}
+
+#[async_trait::async_trait]
+impl CredentialSource for SecretCredentials {
+    async fn connect_options(&self) -> Result<PgConnectOptions, String> {
+        self.read().await.map_err(|error| error.to_string())
     }
 }
 
@@ -160,7 +187,7 @@ impl fmt::Display for DatabaseConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Url(url) => match database_from_url(url.expose_secret()) {
-                Ok(Database::Postgres(options)) => write!(
+                Ok(Database::Postgres(options) | Database::RotatingPostgres(options, _)) => write!(
                     f,
                     "postgres://{}:{}/{}",
                     options.get_host(),

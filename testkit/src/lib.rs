@@ -193,16 +193,38 @@ fn find_program(variable: &str, candidates: &[PathBuf], name: &str) -> Option<Pa
 
 /// PgBouncer in transaction pooling mode, as RDS Proxy pools, in front of one test database.
 pub struct PgBouncer {
-    /// `postgres://…` through the proxy.
+    /// `postgres://…` through the proxy (with [`ProxyAuth::Trust`]).
     pub url: String,
+    pub port: u16,
     _process: ChildGuard,
     _dir: tempfile::TempDir,
+}
+
+/// Who PgBouncer lets in. Either way it reaches PostgreSQL as `postgres`.
+#[derive(Debug, Clone, Copy)]
+pub enum ProxyAuth<'a> {
+    /// Anyone, as `postgres`.
+    Trust,
+    /// Only `user`, with `password` (SCRAM), as RDS Proxy checks a secret's credentials.
+    Password { user: &'a str, password: &'a str },
 }
 
 impl PgBouncer {
     /// Starts PgBouncer on a free loopback port with `server_pool_size` server connections,
     /// or reports a skip (`None`) when it is not installed.
     pub fn start(test: &str, database: &TestPostgres, server_pool_size: u32) -> Option<Self> {
+        Self::start_with(test, database, server_pool_size, ProxyAuth::Trust, None)
+    }
+
+    /// [`PgBouncer::start`], letting in whom `auth` says, on `port` if given (a restart in
+    /// place: the clients' connections break, and they must log in again).
+    pub fn start_with(
+        test: &str,
+        database: &TestPostgres,
+        server_pool_size: u32,
+        auth: ProxyAuth<'_>,
+        port: Option<u16>,
+    ) -> Option<Self> {
         let candidates = [PathBuf::from("/usr/sbin/pgbouncer")];
         let Some(program) = find_program("PGBOUNCER", &candidates, "pgbouncer") else {
             skip(
@@ -211,11 +233,17 @@ impl PgBouncer {
             );
             return None;
         };
-        let port = free_port();
+        let port = port.unwrap_or_else(free_port);
         let dir = tempfile::tempdir().expect("a temporary folder");
         let config = dir.path().join("pgbouncer.ini");
         let users = dir.path().join("users.txt");
-        std::fs::write(&users, "\"postgres\" \"\"\n").expect("write the users file");
+        let (auth_type, users_line) = match auth {
+            ProxyAuth::Trust => ("trust", "\"postgres\" \"\"\n".to_owned()),
+            ProxyAuth::Password { user, password } => {
+                ("scram-sha-256", format!("\"{user}\" \"{password}\"\n"))
+            }
+        };
+        std::fs::write(&users, users_line).expect("write the users file");
         std::fs::write(
             &config,
             format!(
@@ -225,7 +253,7 @@ impl PgBouncer {
                  listen_addr = 127.0.0.1\n\
                  listen_port = {port}\n\
                  unix_socket_dir =\n\
-                 auth_type = trust\n\
+                 auth_type = {auth_type}\n\
                  auth_file = {users}\n\
                  pool_mode = transaction\n\
                  default_pool_size = {server_pool_size}\n\
@@ -255,6 +283,7 @@ impl PgBouncer {
         }
         Some(Self {
             url: format!("postgres://postgres@127.0.0.1:{port}/{}", database.name),
+            port,
             _process: ChildGuard(child),
             _dir: dir,
         })

@@ -28,7 +28,7 @@ pub trait ConnectionStore: Send + Sync {
 #[async_trait]
 impl ConnectionStore for PostgresStore {
     async fn add_connection(&self, connection: &Connection) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO connections (id, owner, connected_at) VALUES ($1, $2, $3) \
              ON CONFLICT (id) DO UPDATE SET owner = EXCLUDED.owner, connected_at = EXCLUDED.connected_at",
@@ -44,7 +44,7 @@ impl ConnectionStore for PostgresStore {
     }
 
     async fn remove_connection(&self, id: &ConnectionId) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let removed = sqlx::query("DELETE FROM connections WHERE id = $1")
             .persistent(false)
             .bind(id)
@@ -60,7 +60,7 @@ impl ConnectionStore for PostgresStore {
         owner: &Owner,
         since: DateTime<Utc>,
     ) -> Result<Vec<ConnectionId>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let ids = sqlx::query_scalar(
             "SELECT id FROM connections WHERE owner = $1 AND connected_at > $2 \
              ORDER BY connected_at, id",
@@ -75,7 +75,7 @@ impl ConnectionStore for PostgresStore {
     }
 
     async fn remove_connections_before(&self, cutoff: DateTime<Utc>) -> Result<u64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let removed = sqlx::query("DELETE FROM connections WHERE connected_at < $1")
             .persistent(false)
             .bind(cutoff)

@@ -110,7 +110,18 @@ pub async fn list_page(
 #[derive(Debug, Clone)]
 pub enum Database {
     Postgres(PgConnectOptions),
+    /// PostgreSQL with credentials from a secret that rotates: when the database refuses a new
+    /// connection, the store reads them again from `source`.
+    RotatingPostgres(PgConnectOptions, Arc<dyn CredentialSource>),
     Sqlite(SqliteConnectOptions),
+}
+
+/// Where PostgreSQL's connection options come from when they can change under a running
+/// function, as an RDS secret does when RDS rotates its password.
+#[async_trait]
+pub trait CredentialSource: Send + Sync + std::fmt::Debug {
+    /// The connection options as they are now. The error is safe to log.
+    async fn connect_options(&self) -> std::result::Result<PgConnectOptions, String>;
 }
 
 /// How long a request waits for a connection before the database counts as unavailable.
@@ -121,12 +132,11 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 pub fn connect(database: Database, max_connections: u32) -> Arc<dyn Store> {
     match database {
         Database::Postgres(options) => {
-            let pool = PgPoolOptions::new()
-                .max_connections(max_connections)
-                .acquire_timeout(ACQUIRE_TIMEOUT)
-                .connect_lazy_with(options);
-            Arc::new(PostgresStore::new(pool))
+            Arc::new(PostgresStore::new(postgres_pool(options, max_connections)))
         }
+        Database::RotatingPostgres(options, source) => Arc::new(
+            PostgresStore::new(postgres_pool(options, max_connections)).with_credentials(source),
+        ),
         Database::Sqlite(options) => {
             let pool = SqlitePoolOptions::new()
                 .max_connections(max_connections)
@@ -135,6 +145,13 @@ pub fn connect(database: Database, max_connections: u32) -> Arc<dyn Store> {
             Arc::new(SqliteStore::new(pool))
         }
     }
+}
+
+fn postgres_pool(options: PgConnectOptions, max_connections: u32) -> sqlx::PgPool {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_lazy_with(options)
 }
 
 /// The time a change is stamped with, at the microsecond precision both engines keep, so a

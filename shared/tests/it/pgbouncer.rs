@@ -120,3 +120,80 @@ async fn run_mixed_operations(task: usize, url: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// The test's Secrets Manager: the secret's connection options as they stand, rotated by hand.
+#[derive(Debug)]
+struct RotatingSecret(std::sync::Mutex<sqlx::postgres::PgConnectOptions>);
+
+#[async_trait::async_trait]
+impl goal_tracker::store::CredentialSource for RotatingSecret {
+    async fn connect_options(&self) -> Result<sqlx::postgres::PgConnectOptions, String> {
+        Ok(self.0.lock().unwrap().clone())
+    }
+}
+
+/// RDS rotates the secret's password; RDS Proxy takes the new one and refuses the old one. A
+/// warm function whose connection then breaks must log in again with the new password.
+#[tokio::test]
+async fn after_the_password_rotates_a_refused_login_reads_the_secret_again() {
+    use goal_tracker::store::{connect, Database};
+    use sqlx::postgres::{PgConnectOptions, PgSslMode};
+    use testkit::{PgBouncer, ProxyAuth};
+
+    let test = "pgbouncer::after_the_password_rotates_a_refused_login_reads_the_secret_again";
+    let Some(database) = testkit::postgres_database(test).await else {
+        return;
+    };
+    drop(app_for(&database.url, 1).await);
+    let auth = |password| ProxyAuth::Password {
+        user: "app",
+        password,
+    };
+    let Some(proxy) = PgBouncer::start_with(test, &database, 1, auth("first"), None) else {
+        database.drop_database().await;
+        return;
+    };
+    let port = proxy.port;
+    let options = |password: &str| {
+        PgConnectOptions::new_without_pgpass()
+            .host("127.0.0.1")
+            .port(port)
+            .username("app")
+            .password(password)
+            .database(&database.name)
+            .ssl_mode(PgSslMode::Disable)
+            .extra_float_digits(None)
+    };
+    let secret = std::sync::Arc::new(RotatingSecret(std::sync::Mutex::new(options("first"))));
+    let rotating = connect(
+        Database::RotatingPostgres(options("first"), secret.clone()),
+        1,
+    );
+    let fixed = connect(Database::Postgres(options("first")), 1);
+    let alice = Owner::new("alice").unwrap();
+    let name = GoalName::parse("before the rotation").unwrap();
+    let created = rotating.create(&alice, &NewGoal { name }).await.unwrap();
+    fixed
+        .ping()
+        .await
+        .expect("the old password works before the rotation");
+
+    // The rotation: the proxy restarts in place with the new password, and the secret has it.
+    drop(proxy);
+    let _proxy = PgBouncer::start_with(test, &database, 1, auth("second"), Some(port))
+        .expect("pgbouncer restarts");
+    *secret.0.lock().unwrap() = options("second");
+
+    assert!(
+        fixed.ping().await.is_err(),
+        "without a secret to read again, the old password is refused: the rotation is real"
+    );
+    let listed = rotating
+        .list(&alice, None, 10)
+        .await
+        .expect("the store logs in again with the rotated password");
+    assert_eq!(listed, vec![created]);
+    rotating.ping().await.expect("and stays logged in");
+    drop((rotating, fixed));
+    database.drop_database().await;
+}
