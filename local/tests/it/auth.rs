@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use futures_util::{SinkExt, StreamExt};
-use goal_tracker::domain::Owner;
+use goal_tracker::domain::{ConnectionId, Owner};
 use goal_tracker::routes::{Endpoint, ROUTES};
 use reqwest::{Client, Method, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
@@ -628,6 +628,19 @@ async fn no_key_material_reaches_the_log_even_at_trace_level() {
 type UpgradeCase<'a> = (&'a str, String, Vec<(&'static str, &'a str)>);
 
 /// The status of a WebSocket upgrade to `url`, with `headers` on the upgrade request.
+/// Alice's recorded WebSocket connections.
+async fn alice_connections(gateway: &TestGateway) -> Vec<ConnectionId> {
+    gateway
+        .app
+        .store
+        .connections_of(
+            &Owner::new("alice").unwrap(),
+            Utc::now() - TimeDelta::hours(1),
+        )
+        .await
+        .unwrap()
+}
+
 async fn upgrade_status(url: &str, headers: &[(&'static str, &str)]) -> u16 {
     let mut request = url.into_client_request().unwrap();
     for (name, value) in headers {
@@ -670,15 +683,7 @@ async fn a_websocket_upgrade_needs_a_valid_key_in_the_api_key_parameter() {
     for (case, url, headers) in refused {
         assert_eq!(upgrade_status(&url, &headers).await, 401, "{case}");
     }
-    let none = gateway
-        .app
-        .store
-        .connections_of(
-            &Owner::new("alice").unwrap(),
-            Utc::now() - TimeDelta::hours(1),
-        )
-        .await
-        .unwrap();
+    let none = alice_connections(&gateway).await;
     assert!(
         none.is_empty(),
         "a refused upgrade left a connection: {none:?}"
@@ -689,14 +694,6 @@ async fn a_websocket_upgrade_needs_a_valid_key_in_the_api_key_parameter() {
         .expect("a valid key upgrades");
     assert_eq!(response.status(), 101);
     // `connect_async` returns after `$connect` recorded the connection, under the key's owner.
-    let rows = gateway
-        .app
-        .store
-        .connections_of(
-            &Owner::new("alice").unwrap(),
-            Utc::now() - TimeDelta::hours(1),
-        )
-        .await
-        .unwrap();
+    let rows = alice_connections(&gateway).await;
     assert_eq!(rows.len(), 1, "alice's connection: {rows:?}");
 }
