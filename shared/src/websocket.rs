@@ -133,10 +133,13 @@ pub async fn handle_ws(app: &App, route: WsRoute, event: WsRequest) -> WsRespons
         WsRoute::Default => Ok(default(app, &event).await),
     }
     .unwrap_or_else(|error| {
+        // The REST answer, headers (`Retry-After` on a 503) and all.
         let response = error.into_response();
         let status = response.status().as_u16();
-        let (_, body) = response.into_parts();
-        ws_response(status, Some(body))
+        let (parts, body) = response.into_parts();
+        let mut response = ws_response(status, Some(body));
+        response.headers = parts.headers;
+        response
     });
     tracing::info!(status = response.status_code, "responded");
     response

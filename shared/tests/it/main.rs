@@ -9,6 +9,7 @@ mod bad_input;
 mod connections;
 mod events;
 mod helpers;
+mod idempotency;
 mod keys;
 mod migrate;
 mod openapi;
