@@ -4,6 +4,7 @@
 //! moto_server, TLS to PostgreSQL).
 
 mod auth;
+mod faults;
 mod gateway;
 mod helpers;
 mod secrets_manager;
