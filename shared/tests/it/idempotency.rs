@@ -313,3 +313,59 @@ async fn invalid_idempotency_keys_are_refused_before_anything_is_created() {
     }
     assert!(all_goals(&test.app, &owner("alice")).await.is_empty());
 }
+
+// --- in progress (PostgreSQL: SQLite runs one writer at a time, so a second request waits) ---
+
+#[tokio::test]
+async fn a_key_whose_first_request_is_still_running_is_in_progress_until_it_ends() {
+    use sqlx::{Connection, Executor};
+    let test =
+        "idempotency::a_key_whose_first_request_is_still_running_is_in_progress_until_it_ends";
+    let Some(store) = crate::helpers::postgres_store(test).await else {
+        return;
+    };
+    let alice = owner("alice");
+    let (goal, request) = keyed("slow", "in flight");
+    // A first request mid-way: its transaction holds the key's lock, as the store takes it.
+    let database_url = store.database_url().to_owned();
+    let mut first = sqlx::PgConnection::connect(&database_url).await.unwrap();
+    first.execute("BEGIN").await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended(length($1) || ':' || $1 || $2, 0))")
+        .bind(alice.as_str())
+        .bind(request.key.as_str())
+        .execute(&mut first)
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let second = store
+        .app
+        .store
+        .create_idempotent(&alice, &goal, &request)
+        .await
+        .unwrap();
+    assert_eq!(second, IdempotentOutcome::InProgress);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(1),
+        "answered without waiting"
+    );
+    // The first request died: its transaction is gone, and the key is free.
+    drop(first);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let outcome = loop {
+        let outcome = store
+            .app
+            .store
+            .create_idempotent(&alice, &goal, &request)
+            .await
+            .unwrap();
+        if outcome != IdempotentOutcome::InProgress || std::time::Instant::now() > deadline {
+            break outcome;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert!(
+        matches!(outcome, IdempotentOutcome::Created(_)),
+        "{outcome:?}"
+    );
+    store.finish().await;
+}
