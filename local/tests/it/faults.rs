@@ -25,7 +25,11 @@ use serde_json::{json, Value};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
 use testkit::{PgBouncer, PrivatePostgres, ProxyAuth, TestPostgres};
+use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 use crate::helpers::{app_on, client_for, options, spawn_gateway, start_gateway, TestGateway};
 
@@ -348,6 +352,25 @@ async fn ws_upgrade(base: &str, key: &str) -> (u16, Option<String>) {
     }
 }
 
+/// Sends `{"action":"sync"}` and returns its answer, passing over pushed goal changes.
+async fn sync_answer(socket: &mut Socket) -> Value {
+    socket
+        .send(Message::text(r#"{"action":"sync"}"#))
+        .await
+        .unwrap();
+    loop {
+        if let Message::Text(text) = socket.next().await.expect("a frame").expect("readable") {
+            let frame: Value = serde_json::from_str(&text).unwrap();
+            if !frame["type"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("goal."))
+            {
+                return frame;
+            }
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_answers_503_with_retry_after_while_postgres_is_away_and_works_once_it_is_back()
 {
@@ -426,19 +449,8 @@ async fn every_route_answers_503_with_retry_after_while_postgres_is_away_and_wor
         }));
     let upgrades =
         futures_util::future::join(ws_upgrade(&base, &known), ws_upgrade(&base, &unseen));
-    let sync = async {
-        socket
-            .send(Message::text(r#"{"action":"sync"}"#))
-            .await
-            .unwrap();
-        loop {
-            match socket.next().await.expect("a frame").expect("readable") {
-                Message::Text(text) => break serde_json::from_str::<Value>(&text).unwrap(),
-                _ => continue,
-            }
-        }
-    };
-    let (rest, (ws_known, ws_unseen), frame) = tokio::join!(rest, upgrades, sync);
+    let (rest, (ws_known, ws_unseen), frame) =
+        tokio::join!(rest, upgrades, sync_answer(&mut socket));
     for (route, status, retry, code, took) in rest {
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{route}");
         assert_eq!(code, "service_unavailable", "{route}");
@@ -477,21 +489,6 @@ async fn every_route_answers_503_with_retry_after_while_postgres_is_away_and_wor
         .unwrap();
     assert_eq!(patched.status(), 200);
     assert_eq!(ws_upgrade(&base, &unseen).await.0, 101);
-    socket
-        .send(Message::text(r#"{"action":"sync"}"#))
-        .await
-        .unwrap();
-    // The patch's push may come first.
-    let frame = loop {
-        match socket.next().await.expect("a frame").expect("readable") {
-            Message::Text(text) => {
-                let frame: Value = serde_json::from_str(&text).unwrap();
-                if frame["type"] != "goal.updated" {
-                    break frame;
-                }
-            }
-            _ => continue,
-        }
-    };
+    let frame = sync_answer(&mut socket).await;
     assert_eq!(frame["type"], "sync", "{frame}");
 }

@@ -15,8 +15,8 @@ use goal_tracker::routes::Endpoint;
 use goal_tracker::store::list_page;
 
 use crate::helpers::{
-    assert_error, event, event_json, json_of, new_goal, on_both_engines, owner, request,
-    set_header, set_text_body, sqlite_store,
+    assert_error, event, event_json, new_goal, on_both_engines, owner, request, set_header,
+    set_text_body, sqlite_store,
 };
 
 on_both_engines!(
@@ -245,23 +245,21 @@ async fn sixty_four_concurrent_creates_without_a_key_make_sixty_four_goals(app: 
 
 // --- the handler ------------------------------------------------------------------------------
 
+/// What `create-goal` answers to `event`.
+async fn create(
+    app: &App,
+    event: lambda_http::Request,
+) -> lambda_http::Response<lambda_http::Body> {
+    handle(app, Endpoint::CreateGoal, event).await
+}
+
 #[tokio::test]
 async fn a_retried_create_event_replays_the_first_answer_exactly_and_pushes_nothing() {
     let test = sqlite_store().await;
-    let first = handle(
-        &test.app,
-        Endpoint::CreateGoal,
-        event("create-goal-idempotent.json"),
-    )
-    .await;
+    let first = create(&test.app, event("create-goal-idempotent.json")).await;
     assert_eq!(first.status(), 201);
     assert!(first.headers().get(REPLAYED_HEADER).is_none());
-    let retry = handle(
-        &test.app,
-        Endpoint::CreateGoal,
-        event("create-goal-idempotent.json"),
-    )
-    .await;
+    let retry = create(&test.app, event("create-goal-idempotent.json")).await;
     assert_eq!(retry.status(), 201);
     assert_eq!(retry.headers()[REPLAYED_HEADER], "true");
     assert_eq!(retry.headers()["location"], first.headers()["location"]);
@@ -276,16 +274,11 @@ async fn a_retried_create_event_replays_the_first_answer_exactly_and_pushes_noth
 #[tokio::test]
 async fn the_key_of_a_create_event_with_another_body_is_refused_as_reused() {
     let test = sqlite_store().await;
-    let first = handle(
-        &test.app,
-        Endpoint::CreateGoal,
-        event("create-goal-idempotent.json"),
-    )
-    .await;
+    let first = create(&test.app, event("create-goal-idempotent.json")).await;
     assert_eq!(first.status(), 201);
     let mut other = event_json("create-goal-idempotent.json");
     set_text_body(&mut other, Some(r#"{"name":"Run a full marathon"}"#));
-    let reused = handle(&test.app, Endpoint::CreateGoal, request(&other)).await;
+    let reused = create(&test.app, request(&other)).await;
     assert_error(
         &reused,
         422,
@@ -298,17 +291,12 @@ async fn the_key_of_a_create_event_with_another_body_is_refused_as_reused() {
 #[tokio::test]
 async fn invalid_idempotency_keys_are_refused_before_anything_is_created() {
     let test = sqlite_store().await;
-    let response = handle(
-        &test.app,
-        Endpoint::CreateGoal,
-        event("create-goal-bad-idempotency-key.json"),
-    )
-    .await;
+    let response = create(&test.app, event("create-goal-bad-idempotency-key.json")).await;
     assert_error(&response, 400, "validation_failed", "a 256-character key");
     for (raw, why) in [("", "empty"), ("clé", "non-ASCII")] {
         let mut bad = event_json("create-goal-idempotent.json");
         set_header(&mut bad, "idempotency-key", Some(raw));
-        let response = handle(&test.app, Endpoint::CreateGoal, request(&bad)).await;
+        let response = create(&test.app, request(&bad)).await;
         assert_error(&response, 400, "validation_failed", why);
     }
     assert!(all_goals(&test.app, &owner("alice")).await.is_empty());
