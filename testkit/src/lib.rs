@@ -259,6 +259,8 @@ impl PgBouncer {
             }
         };
         std::fs::write(&users, users_line).expect("write the users file");
+        // `server_login_retry = 1`: after a failed server login (the server restarting),
+        // PgBouncer tries again after 1 s rather than its default 15 s, as RDS Proxy keeps trying.
         std::fs::write(
             &config,
             format!(
