@@ -112,14 +112,14 @@ impl StoredRecord {
     /// The one place a replay is decided: what `request` gets from this record at `now`, or
     /// `None` when the record has expired and the request may take the key anew.
     pub fn answer(
-        self,
+        &self,
         request: &IdempotentRequest,
         now: DateTime<Utc>,
     ) -> Option<IdempotentOutcome> {
         if self.expires_at <= now {
             None
         } else if self.fingerprint == request.fingerprint.as_str() {
-            Some(IdempotentOutcome::Replayed(self.goal))
+            Some(IdempotentOutcome::Replayed(self.goal.clone()))
         } else {
             Some(IdempotentOutcome::KeyReused)
         }

@@ -157,7 +157,7 @@ impl IdempotencyStore for PostgresStore {
             };
             match self.record(owner, request).await? {
                 Some(record) => {
-                    if let Some(outcome) = record.clone().answer(request, now()) {
+                    if let Some(outcome) = record.answer(request, now()) {
                         return Ok(outcome);
                     }
                     // Expired. While another request holds the lock, it is replacing it.
