@@ -229,7 +229,10 @@ async fn after_the_proxy_restarts_the_next_read_and_write_succeed_on_a_fresh_con
     let proxy = PgBouncer::start_with(test, &database, 1, ProxyAuth::Trust, Some(port))
         .expect("pgbouncer restarts");
     assert_eq!(
-        store.get(&alice, first.id).await.expect("a read after the restart"),
+        store
+            .get(&alice, first.id)
+            .await
+            .expect("a read after the restart"),
         Some(first.clone())
     );
 
