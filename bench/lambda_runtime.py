@@ -152,6 +152,8 @@ def api_gateway_event(method, body, owner):
 GENERATED = {
     "list-goals": lambda owner: api_gateway_event("GET", None, owner),
     "create-goal": lambda owner: api_gateway_event("POST", {"name": "Benchmark goal"}, owner),
+    # The cold-start baseline (bench/hello-lambda) answers any HTTP event.
+    "hello-lambda": lambda owner: api_gateway_event("GET", None, owner),
 }
 
 
