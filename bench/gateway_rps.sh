@@ -61,8 +61,9 @@ run_wrk() {
 }
 # pgbench NAME SCRIPT: the same, with the store's SQL; the output goes to bench/out/pgbench-NAME.txt.
 run_pgbench() {
-  timeout "$LOAD_TIMEOUT" pgbench -n -M extended -c "$CONNECTIONS" -j "$THREADS" -T "$SECONDS_PER_LOAD" \
-    -D owner="$BENCH_OWNER" -D name="Benchmark goal" -f "$BENCH_DIR/pgbench/$2" "$db" \
+  # -M simple writes the values into the text: quoted here, as the store quotes them.
+  timeout "$LOAD_TIMEOUT" pgbench -n -M simple -c "$CONNECTIONS" -j "$THREADS" -T "$SECONDS_PER_LOAD" \
+    -D owner="'$BENCH_OWNER'" -D name="'Benchmark goal'" -f "$BENCH_DIR/pgbench/$2" "$db" \
     >"$OUT_DIR/pgbench-$1.txt" 2>&1
 }
 wrk_rps() { awk '/^Requests\/sec:/ { print $2 }' "$OUT_DIR/wrk-$1.txt"; }
@@ -75,18 +76,25 @@ wrk_failures() {
 pgbench_tps() { awk '/^tps = / { print $3; exit }' "$OUT_DIR/pgbench-$1.txt"; }
 pgbench_failures() { awk '/number of failed transactions:/ { print $5 }' "$OUT_DIR/pgbench-$1.txt"; }
 
-say "load: wrk -c $CONNECTIONS -t $THREADS -d ${SECONDS_PER_LOAD}s | pgbench -n -M extended -c $CONNECTIONS -j $THREADS -T $SECONDS_PER_LOAD"
+say "load: wrk -c $CONNECTIONS -t $THREADS -d ${SECONDS_PER_LOAD}s | pgbench -n -M simple -c $CONNECTIONS -j $THREADS -T $SECONDS_PER_LOAD"
 say "  GET /goals …";  run_wrk list "$base/goals"
 say "  pgbench list_goals.sql …"; run_pgbench list list_goals.sql
 say "  POST /goals …"; run_wrk create -s "$BENCH_DIR/wrk/create_goal.lua" "$base/goals"
 say "  pgbench create_goal.sql …"; run_pgbench create create_goal.sql
 
-printf '\n%-12s %12s %8s %12s %8s %16s\n' load "gateway r/s" failed "pgbench tps" failed "gateway/pgbench"
+printf '\n%-12s %12s %8s %12s %8s %16s %8s\n' load "gateway r/s" failed "pgbench tps" failed "gateway/pgbench" target
+json="{"
 for load in list create; do
-  case $load in list) label="GET /goals" ;; create) label="POST /goals" ;; esac
-  rps=$(wrk_rps "$load") tps=$(pgbench_tps "$load")
-  printf '%-12s %12.1f %8s %12.1f %8s %16s\n' "$label" "${rps:-0}" "$(wrk_failures "$load")" \
-    "${tps:-0}" "$(pgbench_failures "$load")" "$(ratio "$rps" "$tps")"
+  case $load in
+    list) label="GET /goals" target=0.6 ;;
+    create) label="POST /goals" target=0.7 ;;
+  esac
+  rps=$(wrk_rps "$load") tps=$(pgbench_tps "$load") share=$(ratio "$(wrk_rps "$load")" "$(pgbench_tps "$load")")
+  verdict=$(python3 -c "import sys; print('PASS' if sys.argv[1] != 'n/a' and float(sys.argv[1]) >= float(sys.argv[2]) else 'FAIL')" "$share" "$target")
+  printf '%-12s %12.1f %8s %12.1f %8s %16s %8s %s\n' "$label" "${rps:-0}" "$(wrk_failures "$load")" \
+    "${tps:-0}" "$(pgbench_failures "$load")" "$share" ">= $target" "$verdict"
+  json+="\"$load\": {\"gateway_rps\": ${rps:-0}, \"pgbench_tps\": ${tps:-0}, \"connections\": $CONNECTIONS},"
 done
+printf '%s\n' "${json%,}}" >"$OUT_DIR/gateway_rps.json"
 say "ratio = the gateway's requests/s over PostgreSQL's transactions/s for the same SQL at the same concurrency"
-say "raw outputs: bench/out/wrk-*.txt, bench/out/pgbench-*.txt"
+say "raw outputs: bench/out/wrk-*.txt, bench/out/pgbench-*.txt, bench/out/gateway_rps.json"

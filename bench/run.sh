@@ -13,9 +13,11 @@ git diff --quiet HEAD 2>/dev/null || commit="$commit + uncommitted changes"
 say "goal-tracker benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $commit"
 
 failed=()
-for bench in sizes memory gateway_rps ws_fanout recovery; do
+for bench in sizes memory cold_start round_trips gateway_rps ws_fanout recovery; do
   "$BENCH_DIR/$bench.sh" || failed+=("$bench")
 done
+
+python3 "$BENCH_DIR/scale_model.py" "$OUT_DIR" docs/scale.md || failed+=(scale_model)
 
 section "All benchmarks done in $(elapsed_since "$started") s"
 if ((${#failed[@]})); then

@@ -28,30 +28,27 @@ pub trait ConnectionStore: Send + Sync {
 #[async_trait]
 impl ConnectionStore for PostgresStore {
     async fn add_connection(&self, connection: &Connection) -> Result<()> {
-        let mut tx = self.begin().await?;
-        sqlx::query(
+        let params = [
+            connection.id.as_str().into(),
+            connection.owner.as_str().into(),
+            connection.connected_at.into(),
+        ];
+        self.execute(
             "INSERT INTO connections (id, owner, connected_at) VALUES ($1, $2, $3) \
              ON CONFLICT (id) DO UPDATE SET owner = EXCLUDED.owner, connected_at = EXCLUDED.connected_at",
+            &params,
         )
-        .persistent(false)
-        .bind(&connection.id)
-        .bind(connection.owner.as_str())
-        .bind(connection.connected_at)
-        .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
     async fn remove_connection(&self, id: &ConnectionId) -> Result<bool> {
-        let mut tx = self.begin().await?;
-        let removed = sqlx::query("DELETE FROM connections WHERE id = $1")
-            .persistent(false)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        tx.commit().await?;
+        let removed = self
+            .execute(
+                "DELETE FROM connections WHERE id = $1",
+                &[id.as_str().into()],
+            )
+            .await?;
         Ok(removed > 0)
     }
 
@@ -60,30 +57,23 @@ impl ConnectionStore for PostgresStore {
         owner: &Owner,
         since: DateTime<Utc>,
     ) -> Result<Vec<ConnectionId>> {
-        let mut tx = self.begin().await?;
-        let ids = sqlx::query_scalar(
-            "SELECT id FROM connections WHERE owner = $1 AND connected_at > $2 \
-             ORDER BY connected_at, id",
-        )
-        .persistent(false)
-        .bind(owner.as_str())
-        .bind(since)
-        .fetch_all(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(ids)
+        let ids: Vec<(ConnectionId,)> = self
+            .fetch_all(
+                "SELECT id FROM connections WHERE owner = $1 AND connected_at > $2 \
+                 ORDER BY connected_at, id",
+                &[owner.as_str().into(), since.into()],
+            )
+            .await?;
+        Ok(ids.into_iter().map(|(id,)| id).collect())
     }
 
     async fn remove_connections_before(&self, cutoff: DateTime<Utc>) -> Result<u64> {
-        let mut tx = self.begin().await?;
-        let removed = sqlx::query("DELETE FROM connections WHERE connected_at < $1")
-            .persistent(false)
-            .bind(cutoff)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        tx.commit().await?;
-        Ok(removed)
+        Ok(self
+            .execute(
+                "DELETE FROM connections WHERE connected_at < $1",
+                &[cutoff.into()],
+            )
+            .await?)
     }
 }
 

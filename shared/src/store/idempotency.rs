@@ -2,9 +2,9 @@
 //! goal is created exactly once per key even when the process dies between the commit and the
 //! answer (the retry finds the record and replays).
 //!
-//! PostgreSQL does it in one statement: an advisory transaction lock on the owner's key (taken
-//! with `pg_try_advisory_xact_lock`, so it never waits), the goal's `INSERT` and the record's
-//! `INSERT` from the goal's `RETURNING`, all in one transaction. Then:
+//! PostgreSQL does it in one statement, so in one round trip and its own implicit transaction:
+//! an advisory transaction lock on the owner's key (taken with `pg_try_advisory_xact_lock`, so
+//! it never waits), the goal's `INSERT` and the record's `INSERT` from the goal's `RETURNING`. Then:
 //! - no lock: another request with the key is running right now → the record, if it has
 //!   committed meanwhile, answers; otherwise `InProgress` (409). The lock is the in-progress
 //!   mark: it ends with that transaction, so a request that died mid-way leaves nothing behind
@@ -46,7 +46,7 @@ const RECORD_KEY_CONSTRAINT: &str = "idempotency_records_pkey";
 
 /// The lock, the goal and its record, in one statement. No row: the lock was not free.
 const PG_CREATE: &str = "WITH lock AS (\
-         SELECT pg_try_advisory_xact_lock(hashtextextended(length($1) || ':' || $1 || $2, 0)) AS held\
+         SELECT pg_try_advisory_xact_lock(hashtextextended(concat_ws(chr(58), length($1), $1, $2), 0)) AS held\
      ), goal AS (\
          INSERT INTO goals (owner, name, completed, created_at, updated_at) \
          SELECT $1, $3, FALSE, $5, $5 FROM lock WHERE held \
@@ -73,26 +73,19 @@ impl PostgresStore {
         goal: &NewGoal,
         request: &IdempotentRequest,
     ) -> Result<Attempt> {
-        let mut tx = self.begin().await?;
-        let created = sqlx::query_as::<_, Goal>(PG_CREATE)
-            .persistent(false)
-            .bind(owner.as_str())
-            .bind(request.key.as_str())
-            .bind(goal.name.as_str())
-            .bind(request.fingerprint.as_str())
-            .bind(now())
-            .bind(request.expires_at)
-            .fetch_optional(&mut *tx)
-            .await;
-        match created {
-            Ok(created) => {
-                tx.commit().await?;
-                Ok(created.map_or(Attempt::Locked, Attempt::Created))
-            }
+        let params = [
+            owner.as_str().into(),
+            request.key.as_str().into(),
+            goal.name.as_str().into(),
+            request.fingerprint.as_str().into(),
+            now().into(),
+            request.expires_at.into(),
+        ];
+        match self.fetch_optional::<Goal>(PG_CREATE, &params).await {
+            Ok(created) => Ok(created.map_or(Attempt::Locked, Attempt::Created)),
             Err(sqlx::Error::Database(error))
                 if error.constraint() == Some(RECORD_KEY_CONSTRAINT) =>
             {
-                tx.rollback().await?;
                 Ok(Attempt::Taken)
             }
             Err(error) => Err(error.into()),
@@ -107,15 +100,8 @@ impl PostgresStore {
         let sql = format!(
             "SELECT {RECORD_COLUMNS} FROM idempotency_records WHERE owner = $1 AND key = $2"
         );
-        let mut tx = self.begin().await?;
-        let record = sqlx::query_as::<_, StoredRecord>(&sql)
-            .persistent(false)
-            .bind(owner.as_str())
-            .bind(request.key.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(record)
+        let params = [owner.as_str().into(), request.key.as_str().into()];
+        Ok(self.fetch_optional(&sql, &params).await?)
     }
 
     /// Deletes the key's record if it is (still) the expired one seen.
@@ -125,17 +111,16 @@ impl PostgresStore {
         request: &IdempotentRequest,
         record: &StoredRecord,
     ) -> Result<()> {
-        let mut tx = self.begin().await?;
-        sqlx::query(
+        let params = [
+            owner.as_str().into(),
+            request.key.as_str().into(),
+            record.expires_at.into(),
+        ];
+        self.execute(
             "DELETE FROM idempotency_records WHERE owner = $1 AND key = $2 AND expires_at = $3",
+            &params,
         )
-        .persistent(false)
-        .bind(owner.as_str())
-        .bind(request.key.as_str())
-        .bind(record.expires_at)
-        .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 }

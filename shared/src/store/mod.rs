@@ -6,6 +6,7 @@
 mod connections;
 mod idempotency;
 mod postgres;
+mod sql;
 mod sqlite;
 
 use std::sync::Arc;
@@ -184,6 +185,9 @@ fn postgres_pool(options: PgConnectOptions, max_connections: u32) -> sqlx::PgPoo
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(ACQUIRE_TIMEOUT)
+        // No ping before a connection is handed out: a round trip on every request. The store
+        // resends a statement whose connection died while idle instead (see `postgres`).
+        .test_before_acquire(false)
         .connect_lazy_with(options)
 }
 

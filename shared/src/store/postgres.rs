@@ -1,8 +1,20 @@
-//! The PostgreSQL store, correct behind a transaction-pooling proxy (RDS Proxy, PgBouncer).
+//! The PostgreSQL store, correct behind a transaction-pooling proxy (RDS Proxy, PgBouncer),
+//! in as few round trips as the protocol allows.
 //!
-//! Such a proxy hands each transaction to whichever server connection is free, so a statement
-//! prepared in one transaction may be gone in the next. Every query therefore runs inside an
-//! explicit transaction, as an unnamed (non-persistent) statement.
+//! Such a proxy hands each transaction to whichever server connection is free, so nothing may
+//! be left on a server connection between two of them. Every query is therefore one statement
+//! sent whole with the simple query protocol ([`sql`](super::sql) says why and how): one round
+//! trip, its own implicit transaction, nothing prepared. No `BEGIN`/`COMMIT` around it, no ping
+//! before it: [`PostgresStore::round_trip`] is the one way a query reaches the database.
+//!
+//! A connection is not handed back to sqlx's pool after its statement but parked in the store
+//! for the next one: sqlx pings every connection it takes back, one more round trip per
+//! request. A parked connection stays checked out of the pool, so the pool's size limit and
+//! timeouts still bound how many there are and how long opening one may take.
+//!
+//! A connection that died while parked (the database or the proxy restarted, or closed it for
+//! being idle) fails its next statement; that statement is sent once more on a fresh
+//! connection, under the rule of [`died_while_idle`].
 //!
 //! When its credentials come from a rotating secret, a connection the database refuses makes
 //! the store read the secret again (at most every [`REREAD_INTERVAL`]) and retry once: after
@@ -10,13 +22,20 @@
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
+use futures_util::TryStreamExt;
+use sqlx::error::DatabaseError;
 use sqlx::migrate::Migrator;
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::PgRow;
+use sqlx::{Either, FromRow, PgConnection, PgPool, Postgres};
+use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::time::Instant;
 
-use super::{now, CredentialSource, GoalStore, KeyStore, Result};
+use super::sql::{render, Param};
+use super::{now, CredentialSource, GoalStore, KeyStore, Result, ACQUIRE_TIMEOUT};
 use crate::domain::{Goal, GoalId, GoalPatch, NewGoal, Owner};
 use crate::keys::{KeyHash, KeyId, KeyInfo};
 
@@ -30,7 +49,11 @@ pub const REREAD_INTERVAL: Duration = Duration::from_secs(30);
 
 /// Goals in PostgreSQL.
 pub struct PostgresStore {
-    pub(super) pool: PgPool,
+    pool: PgPool,
+    /// Connections checked out of `pool`, ready for the next statement, newest last.
+    parked: Mutex<Vec<PoolConnection<Postgres>>>,
+    /// One turn per connection the pool may open (see [`PostgresStore::slot`]).
+    slots: Semaphore,
     credentials: Option<Credentials>,
 }
 
@@ -40,10 +63,63 @@ struct Credentials {
     last_read: Mutex<Option<Instant>>,
 }
 
+/// What one statement returned: its rows, and how many rows it changed.
+#[derive(Default)]
+struct Answer {
+    rows: Vec<PgRow>,
+    rows_affected: u64,
+}
+
+/// Sends `sql` with the simple query protocol and reads the whole answer: one round trip.
+async fn send(conn: &mut PgConnection, sql: &str) -> Result<Answer, sqlx::Error> {
+    let mut answer = Answer::default();
+    let mut stream = sqlx::raw_sql(sql).fetch_many(conn);
+    while let Some(item) = stream.try_next().await? {
+        match item {
+            Either::Left(done) => answer.rows_affected += done.rows_affected(),
+            Either::Right(row) => answer.rows.push(row),
+        }
+    }
+    Ok(answer)
+}
+
+/// Whether `error` shows the connection was already closed when the statement went out, so
+/// the statement may be sent again on a fresh connection. The rule: the connection had been
+/// parked (idle) before this statement, and the failure is the server's own notice that it
+/// ended the session (`57P01` admin shutdown, `57P02` crash shutdown, class `08` connection
+/// exceptions, as PgBouncer sends) or an I/O failure (reset, broken pipe, end of stream)
+/// before any answer. PostgreSQL, PgBouncer and RDS Proxy close connections while they are
+/// idle (a restart, an idle timeout), and a statement written into such a socket never reached
+/// a session. The one case an I/O failure cannot tell apart is the server dying during this
+/// very statement, between its commit and its answer: a write could then be applied twice.
+/// That window is the server's commit-to-reply time; the statement is never resent a second
+/// time, and a client's own retries of `POST /goals` are what `Idempotency-Key` is for.
+fn died_while_idle(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(error) => session_ended(error.as_ref()),
+        _ => false,
+    }
+}
+
+/// The server's notice that it ended the session, rather than an error in the statement.
+fn session_ended(error: &dyn DatabaseError) -> bool {
+    error
+        .code()
+        .is_some_and(|code| matches!(&*code, "57P01" | "57P02") || code.starts_with("08"))
+}
+
+/// Closes `conn` instead of handing it back to the pool (which would ping it first).
+fn close(mut conn: PoolConnection<Postgres>) {
+    conn.close_on_drop();
+}
+
 impl PostgresStore {
     pub fn new(pool: PgPool) -> Self {
         Self {
+            slots: Semaphore::new(pool.options().get_max_connections() as usize),
             pool,
+            parked: Mutex::new(Vec::new()),
             credentials: None,
         }
     }
@@ -57,9 +133,129 @@ impl PostgresStore {
         self
     }
 
-    /// A transaction, after re-reading the credentials once if the database refused them.
-    pub(super) async fn begin(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
-        self.recovering(|| self.pool.begin()).await
+    /// The rows of `template` with `params` (see [`render`]), each read as a `T`.
+    pub(super) async fn fetch_all<T>(
+        &self,
+        template: &str,
+        params: &[Param<'_>],
+    ) -> Result<Vec<T>, sqlx::Error>
+    where
+        T: for<'r> FromRow<'r, PgRow>,
+    {
+        let answer = self.round_trip(&render(template, params)?).await?;
+        answer.rows.iter().map(T::from_row).collect()
+    }
+
+    /// The first row of `template` with `params`, if any.
+    pub(super) async fn fetch_optional<T>(
+        &self,
+        template: &str,
+        params: &[Param<'_>],
+    ) -> Result<Option<T>, sqlx::Error>
+    where
+        T: for<'r> FromRow<'r, PgRow>,
+    {
+        Ok(self.fetch_all(template, params).await?.into_iter().next())
+    }
+
+    /// The first row of `template` with `params`; no row is an error.
+    pub(super) async fn fetch_one<T>(
+        &self,
+        template: &str,
+        params: &[Param<'_>],
+    ) -> Result<T, sqlx::Error>
+    where
+        T: for<'r> FromRow<'r, PgRow>,
+    {
+        self.fetch_optional(template, params)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)
+    }
+
+    /// How many rows `template` with `params` changed.
+    pub(super) async fn execute(
+        &self,
+        template: &str,
+        params: &[Param<'_>],
+    ) -> Result<u64, sqlx::Error> {
+        Ok(self
+            .round_trip(&render(template, params)?)
+            .await?
+            .rows_affected)
+    }
+
+    /// Sends `sql` on a parked connection (or a new one), in one round trip; again, once, on a
+    /// fresh connection if the first had died while idle.
+    async fn round_trip(&self, sql: &str) -> Result<Answer, sqlx::Error> {
+        // One bound for the whole wait, turn and connection together.
+        let deadline = Instant::now() + ACQUIRE_TIMEOUT;
+        let _slot = self.slot(deadline).await?;
+        let (mut conn, was_parked) = match self.unpark() {
+            Some(conn) => (conn, true),
+            None => (self.connection(deadline).await?, false),
+        };
+        match send(&mut conn, sql).await {
+            Err(error) if was_parked && died_while_idle(&error) => {
+                tracing::info!(error = %error, "a connection had closed while idle: the statement is sent again on a fresh one");
+                // Its siblings were opened as long ago, and likely closed with it.
+                for stale in std::mem::take(&mut *self.parked_list())
+                    .into_iter()
+                    .chain([conn])
+                {
+                    close(stale);
+                }
+                let mut fresh = self.connection(deadline).await?;
+                let result = send(&mut fresh, sql).await;
+                self.park(fresh, &result);
+                result
+            }
+            result => {
+                self.park(conn, &result);
+                result
+            }
+        }
+    }
+
+    /// A turn to run a statement. Parked connections stay checked out of the pool, so a
+    /// statement waiting in `pool.acquire()` would never see them: it waits here instead, for
+    /// one of as many turns as the pool has connections, so whoever holds a turn finds a parked
+    /// connection or room in the pool.
+    async fn slot(&self, deadline: Instant) -> Result<SemaphorePermit<'_>, sqlx::Error> {
+        tokio::time::timeout_at(deadline, self.slots.acquire())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)?
+            .map_err(|_| sqlx::Error::PoolClosed)
+    }
+
+    /// A new connection from the pool, after re-reading the credentials once if the database
+    /// refused the login.
+    async fn connection(&self, deadline: Instant) -> Result<PoolConnection<Postgres>, sqlx::Error> {
+        let acquire = || async {
+            tokio::time::timeout_at(deadline, self.pool.acquire())
+                .await
+                .map_err(|_| sqlx::Error::PoolTimedOut)?
+        };
+        self.recovering(acquire).await
+    }
+
+    fn parked_list(&self) -> std::sync::MutexGuard<'_, Vec<PoolConnection<Postgres>>> {
+        self.parked.lock().expect("not poisoned")
+    }
+
+    fn unpark(&self) -> Option<PoolConnection<Postgres>> {
+        self.parked_list().pop()
+    }
+
+    /// Keeps `conn` for the next statement unless its statement broke it.
+    fn park<T>(&self, conn: PoolConnection<Postgres>, result: &Result<T, sqlx::Error>) {
+        match result {
+            Ok(_) => self.parked_list().push(conn),
+            // The statement failed, the session did not: the server is ready for the next.
+            Err(sqlx::Error::Database(error)) if !session_ended(error.as_ref()) => {
+                self.parked_list().push(conn)
+            }
+            Err(_) => close(conn),
+        }
     }
 
     /// Runs `operation`; if the database refused it (not a network failure) and fresh
@@ -110,14 +306,15 @@ impl PostgresStore {
 #[async_trait]
 impl GoalStore for PostgresStore {
     async fn migrate(&self) -> Result<()> {
+        // Through the pool, so parked connections go back to it first: in a pool of one, a
+        // parked connection would leave the migrator none.
+        drop(std::mem::take(&mut *self.parked_list()));
         MIGRATOR.run(&self.pool).await.map_err(sqlx::Error::from)?;
         Ok(())
     }
 
     async fn ping(&self) -> Result<()> {
-        // The simple query protocol: one round trip, nothing prepared.
-        self.recovering(|| sqlx::raw_sql("SELECT 1").execute(&self.pool))
-            .await?;
+        self.execute("SELECT 1", &[]).await?;
         Ok(())
     }
 
@@ -126,45 +323,31 @@ impl GoalStore for PostgresStore {
             "INSERT INTO goals (owner, name, completed, created_at, updated_at) \
              VALUES ($1, $2, FALSE, $3, $3) RETURNING {GOAL_COLUMNS}"
         );
-        let mut tx = self.begin().await?;
-        let created = sqlx::query_as::<_, Goal>(&sql)
-            .persistent(false)
-            .bind(owner.as_str())
-            .bind(goal.name.as_str())
-            .bind(now())
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(created)
+        let params = [
+            owner.as_str().into(),
+            goal.name.as_str().into(),
+            now().into(),
+        ];
+        Ok(self.fetch_one(&sql, &params).await?)
     }
 
     async fn get(&self, owner: &Owner, id: GoalId) -> Result<Option<Goal>> {
         let sql = format!("SELECT {GOAL_COLUMNS} FROM goals WHERE owner = $1 AND id = $2");
-        let mut tx = self.begin().await?;
-        let goal = sqlx::query_as::<_, Goal>(&sql)
-            .persistent(false)
-            .bind(owner.as_str())
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(goal)
+        Ok(self
+            .fetch_optional(&sql, &[owner.as_str().into(), id.into()])
+            .await?)
     }
 
     async fn list(&self, owner: &Owner, after: Option<GoalId>, limit: u32) -> Result<Vec<Goal>> {
         let sql = format!(
             "SELECT {GOAL_COLUMNS} FROM goals WHERE owner = $1 AND id > $2 ORDER BY id LIMIT $3"
         );
-        let mut tx = self.begin().await?;
-        let goals = sqlx::query_as::<_, Goal>(&sql)
-            .persistent(false)
-            .bind(owner.as_str())
-            .bind(after.map_or(0, GoalId::get))
-            .bind(i64::from(limit))
-            .fetch_all(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(goals)
+        let params = [
+            owner.as_str().into(),
+            after.map_or(0, GoalId::get).into(),
+            i64::from(limit).into(),
+        ];
+        Ok(self.fetch_all(&sql, &params).await?)
     }
 
     async fn update(&self, owner: &Owner, id: GoalId, patch: &GoalPatch) -> Result<Option<Goal>> {
@@ -172,32 +355,22 @@ impl GoalStore for PostgresStore {
             "UPDATE goals SET name = COALESCE($1, name), completed = COALESCE($2, completed), \
              updated_at = $3 WHERE owner = $4 AND id = $5 RETURNING {GOAL_COLUMNS}"
         );
-        let mut tx = self.begin().await?;
-        let goal = sqlx::query_as::<_, Goal>(&sql)
-            .persistent(false)
-            .bind(patch.name.as_ref().map(|name| name.as_str()))
-            .bind(patch.completed)
-            .bind(now())
-            .bind(owner.as_str())
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(goal)
+        let params = [
+            patch.name.as_ref().map(|name| name.as_str()).into(),
+            patch.completed.into(),
+            now().into(),
+            owner.as_str().into(),
+            id.into(),
+        ];
+        Ok(self.fetch_optional(&sql, &params).await?)
     }
 
     async fn delete(&self, owner: &Owner, id: GoalId) -> Result<Option<Goal>> {
         let sql =
             format!("DELETE FROM goals WHERE owner = $1 AND id = $2 RETURNING {GOAL_COLUMNS}");
-        let mut tx = self.begin().await?;
-        let deleted = sqlx::query_as::<_, Goal>(&sql)
-            .persistent(false)
-            .bind(owner.as_str())
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(deleted)
+        Ok(self
+            .fetch_optional(&sql, &[owner.as_str().into(), id.into()])
+            .await?)
     }
 }
 
@@ -208,44 +381,33 @@ impl KeyStore for PostgresStore {
             "INSERT INTO api_keys (owner, prefix, key_hash, created_at) VALUES ($1, $2, $3, $4) \
              RETURNING {KEY_COLUMNS}"
         );
-        let mut tx = self.begin().await?;
-        let info = sqlx::query_as::<_, KeyInfo>(&sql)
-            .persistent(false)
-            .bind(owner.as_str())
-            .bind(prefix)
-            .bind(hash.to_hex())
-            .bind(now())
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(info)
+        let hash = hash.to_hex();
+        let params = [
+            owner.as_str().into(),
+            prefix.into(),
+            hash.as_str().into(),
+            now().into(),
+        ];
+        Ok(self.fetch_one(&sql, &params).await?)
     }
 
     async fn key_owner(&self, hash: &KeyHash) -> Result<Option<Owner>> {
-        let mut tx = self.begin().await?;
-        let owner: Option<String> = sqlx::query_scalar(
-            "SELECT owner FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
-        )
-        .persistent(false)
-        .bind(hash.to_hex())
-        .fetch_optional(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(owner.as_deref().and_then(Owner::new))
+        let owner: Option<(String,)> = self
+            .fetch_optional(
+                "SELECT owner FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
+                &[hash.to_hex().as_str().into()],
+            )
+            .await?;
+        Ok(owner.and_then(|(owner,)| Owner::new(&owner)))
     }
 
     async fn list_keys(&self, owner: Option<&Owner>) -> Result<Vec<KeyInfo>> {
         let sql = format!(
             "SELECT {KEY_COLUMNS} FROM api_keys WHERE ($1::text IS NULL OR owner = $1) ORDER BY id"
         );
-        let mut tx = self.begin().await?;
-        let keys = sqlx::query_as::<_, KeyInfo>(&sql)
-            .persistent(false)
-            .bind(owner.map(Owner::as_str))
-            .fetch_all(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(keys)
+        Ok(self
+            .fetch_all(&sql, &[owner.map(Owner::as_str).into()])
+            .await?)
     }
 
     async fn revoke_key(&self, id: KeyId) -> Result<Option<KeyInfo>> {
@@ -253,24 +415,15 @@ impl KeyStore for PostgresStore {
             "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 \
              RETURNING {KEY_COLUMNS}"
         );
-        let mut tx = self.begin().await?;
-        let info = sqlx::query_as::<_, KeyInfo>(&sql)
-            .persistent(false)
-            .bind(now())
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(info)
+        Ok(self
+            .fetch_optional(&sql, &[now().into(), id.into()])
+            .await?)
     }
 
     async fn any_keys(&self) -> Result<bool> {
-        let mut tx = self.begin().await?;
-        let any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM api_keys)")
-            .persistent(false)
-            .fetch_one(&mut *tx)
+        let (any,): (bool,) = self
+            .fetch_one("SELECT EXISTS (SELECT 1 FROM api_keys)", &[])
             .await?;
-        tx.commit().await?;
         Ok(any)
     }
 }

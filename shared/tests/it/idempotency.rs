@@ -318,12 +318,14 @@ async fn a_key_whose_first_request_is_still_running_is_in_progress_until_it_ends
     let database_url = store.database_url().to_owned();
     let mut first = sqlx::PgConnection::connect(&database_url).await.unwrap();
     first.execute("BEGIN").await.unwrap();
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended(length($1) || ':' || $1 || $2, 0))")
-        .bind(alice.as_str())
-        .bind(request.key.as_str())
-        .execute(&mut first)
-        .await
-        .unwrap();
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock(hashtextextended(concat_ws(chr(58), length($1), $1, $2), 0))",
+    )
+    .bind(alice.as_str())
+    .bind(request.key.as_str())
+    .execute(&mut first)
+    .await
+    .unwrap();
     let started = std::time::Instant::now();
     let second = store
         .app

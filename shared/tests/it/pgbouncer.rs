@@ -197,3 +197,54 @@ async fn after_the_password_rotates_a_refused_login_reads_the_secret_again() {
     drop((rotating, fixed));
     database.drop_database().await;
 }
+
+/// The proxy restarts while a warm function's connection sits idle (RDS Proxy does the same
+/// when it fails over or closes an idle client). The next statement meets a closed socket; it
+/// is sent once more on a fresh connection, so the request succeeds, and a write is applied
+/// exactly once.
+#[tokio::test]
+async fn after_the_proxy_restarts_the_next_read_and_write_succeed_on_a_fresh_connection() {
+    use testkit::{PgBouncer, ProxyAuth};
+
+    let test =
+        "pgbouncer::after_the_proxy_restarts_the_next_read_and_write_succeed_on_a_fresh_connection";
+    let Some(database) = testkit::postgres_database(test).await else {
+        return;
+    };
+    drop(app_for(&database.url, 1).await);
+    let Some(proxy) = PgBouncer::start(test, &database, 1) else {
+        database.drop_database().await;
+        return;
+    };
+    let port = proxy.port;
+    let app = unmigrated_app(&proxy.url, 1).await;
+    let store = app.store.as_ref();
+    let alice = Owner::new("alice").unwrap();
+    let goal = |name: &str| NewGoal {
+        name: GoalName::parse(name).unwrap(),
+    };
+    let first = store.create(&alice, &goal("before")).await.unwrap();
+
+    drop(proxy);
+    let proxy = PgBouncer::start_with(test, &database, 1, ProxyAuth::Trust, Some(port))
+        .expect("pgbouncer restarts");
+    assert_eq!(
+        store
+            .get(&alice, first.id)
+            .await
+            .expect("a read after the restart"),
+        Some(first.clone())
+    );
+
+    drop(proxy);
+    let _proxy = PgBouncer::start_with(test, &database, 1, ProxyAuth::Trust, Some(port))
+        .expect("pgbouncer restarts again");
+    let second = store
+        .create(&alice, &goal("after"))
+        .await
+        .expect("a write after the restart");
+    let listed = store.list(&alice, None, 10).await.unwrap();
+    assert_eq!(listed, vec![first, second], "each goal exactly once");
+    drop(app);
+    database.drop_database().await;
+}
