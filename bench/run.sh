@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark in one run: deployment sizes, a function's peak memory over 1,000 invocations,
-# and the local gateway's requests/s beside pgbench. Prints figures; it is not a test.
+# the local gateway's requests/s beside pgbench, live updates to 200 WebSocket clients, and the
+# browser frontend in Chromium. Prints figures; it is not a test.
 # Usage, from the repo root: bench/run.sh     (see bench/README.md)
 set -euo pipefail
 # shellcheck source=bench/lib.sh
@@ -12,7 +13,7 @@ git diff --quiet HEAD 2>/dev/null || commit="$commit + uncommitted changes"
 say "goal-tracker benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $commit"
 
 failed=()
-for bench in sizes memory gateway_rps ws_fanout; do
+for bench in sizes memory gateway_rps ws_fanout frontend; do
   "$BENCH_DIR/$bench.sh" || failed+=("$bench")
 done
 
