@@ -7,4 +7,5 @@ mod auth;
 mod gateway;
 mod helpers;
 mod secrets_manager;
+mod site;
 mod websocket;

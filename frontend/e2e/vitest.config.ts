@@ -1,0 +1,15 @@
+// The browser tests: Debian's Chromium driven by playwright-core, against the local gateway on
+// SQLite and on PostgreSQL (see global-setup.ts).
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    root: import.meta.dirname,
+    include: ["**/*.test.ts"],
+    globalSetup: ["./global-setup.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Each worker runs its own Chromium: two fit the machine.
+    maxWorkers: 2,
+  },
+});
