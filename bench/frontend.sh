@@ -29,13 +29,7 @@ if ! (cd frontend && npm run build) >>"$log" 2>&1; then
 fi
 say "build wall time: $(elapsed_since "$started") s"
 
-say "building: cargo build --release -p local"
-started=$(date +%s.%N)
-if ! cargo build --release -p local >"$OUT_DIR/local-build.log" 2>&1; then
-  tail -n 20 "$OUT_DIR/local-build.log" >&2
-  die "the local gateway does not build (log: bench/out/local-build.log)"
-fi
-say "build wall time: $(elapsed_since "$started") s"
+release_build local-build "the local gateway" -p local
 
 db=""
 fresh_database db

@@ -122,6 +122,20 @@ wait_for_200() {
   return 1
 }
 
+# release_build <log name> <what it is> [cargo build args…]: `cargo build --release` with those
+# arguments, its output in bench/out/<log name>.log; prints the wall time, dies on failure.
+release_build() {
+  local log=$1 what=$2 started
+  shift 2
+  say "building: cargo build --release $*"
+  started=$(date +%s.%N)
+  if ! cargo build --release "$@" >"$OUT_DIR/$log.log" 2>&1; then
+    tail -n 20 "$OUT_DIR/$log.log" >&2
+    die "$what does not build (log: bench/out/$log.log)"
+  fi
+  say "build wall time: $(elapsed_since "$started") s"
+}
+
 # --- the local gateway --------------------------------------------------------------------------
 # start_gateway <database> <log name> [VAR=value…]: `cargo run --release -p local` on a free port
 # against that (fresh) database, as $BENCH_OWNER, with the extra environment given, logging to
