@@ -101,6 +101,8 @@ function render(): void {
   const shown = new Set(visible.map((goal) => goal.id));
   for (const [id, li] of items) {
     if (!shown.has(id)) {
+      // Focus inside a removed goal (its delete button, say) goes back to the new-goal field.
+      if (li.contains(document.activeElement)) ui.newTodo.focus();
       li.remove();
       items.delete(id);
     }
