@@ -124,6 +124,7 @@ eachEngine((engine) => {
     });
     const hostile = "<img src=x onerror=alert(1)>";
     await addGoal(page, hostile);
+    await expect.poll(() => labels(page)).toEqual([hostile]);
     await api(engine().base, key).create(`<script>alert(2)</script>`);
     await expect.poll(() => labels(page)).toEqual([hostile, "<script>alert(2)</script>"]);
     expect(await page.locator("ul.todo-list img, ul.todo-list script").count()).toBe(0);

@@ -172,11 +172,13 @@ function startEditing(id: number): void {
 /** Leaves edit mode; with `save`, the trimmed text renames the goal, or deletes it when empty. */
 function stopEditing(li: HTMLLIElement, save: boolean): void {
   const edit = li.querySelector<HTMLInputElement>("input.edit");
-  if (!edit) return;
+  // Removing the field blurs it, and blur saves: the first of the two to arrive wins.
+  if (!edit || edit.dataset.done) return;
+  edit.dataset.done = "true";
   const id = Number(li.dataset.id);
   const name = edit.value.trim();
   li.classList.remove("editing");
-  edit.remove(); // its blur fires now, and finds no edit field left
+  edit.remove();
   li.querySelector<HTMLLabelElement>("label")?.focus();
   const current = signedIn();
   const goal = current.goals.get(id);
