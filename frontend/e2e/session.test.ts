@@ -135,4 +135,16 @@ eachEngine((engine) => {
     expect(errors).toEqual([]);
     await page.context().close();
   });
+
+  it("shows every goal of a list longer than a page, following next_cursor", async () => {
+    const { key } = await newOwner(engine().databaseUrl);
+    const client = api(engine().base, key);
+    const names = Array.from({ length: 105 }, (_, i) => `goal ${String(i + 1).padStart(3, "0")}`);
+    for (const name of names) await client.create(name);
+    const page = await openSite(browser(), engine().base);
+    await signIn(page, key);
+    await expect.poll(() => labels(page)).toEqual(names);
+    expect(await page.locator("span.todo-count").textContent()).toBe("105 goals left");
+    await page.context().close();
+  });
 });
