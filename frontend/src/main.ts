@@ -40,6 +40,7 @@ const ui = {
   alert: element<HTMLElement>("[role=alert]"),
   status: element<HTMLElement>("[role=status]"),
   signOut: element<HTMLButtonElement>("button.sign-out"),
+  info: element<HTMLElement>("footer.info"),
 };
 
 /** A signed-in owner: their API client, their list and their live connection. */
@@ -216,7 +217,7 @@ function createGoal(): void {
     } catch (error) {
       // A refusal is final: the same name sent again is a new request.
       if (error instanceof ApiError && !error.transient) current.pendingCreates.delete(name);
-      if (ui.newTodo.value === "") ui.newTodo.value = name;
+      if (session === current && ui.newTodo.value === "") ui.newTodo.value = name;
       throw error;
     }
   });
@@ -290,6 +291,7 @@ async function signIn(key: string): Promise<void> {
   ui.keyInput.value = "";
   ui.newTodo.hidden = false;
   ui.signOut.hidden = false;
+  ui.info.hidden = false;
   render();
   ui.newTodo.focus();
   current.live.start();
@@ -299,6 +301,7 @@ function showSignIn(): void {
   ui.signIn.hidden = false;
   ui.newTodo.hidden = true;
   ui.signOut.hidden = true;
+  ui.info.hidden = true;
   ui.status.textContent = "";
   render();
   ui.keyInput.focus();
