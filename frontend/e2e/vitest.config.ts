@@ -8,6 +8,9 @@ export default defineConfig({
     include: ["**/*.test.ts"],
     globalSetup: ["./global-setup.ts"],
     testTimeout: 30_000,
+    // How long expect.poll waits for the page by default (a busy 2-core machine needs more
+    // than vitest's 1 s); the live tests set their own 1 s limit.
+    expect: { poll: { timeout: 5_000 } },
     hookTimeout: 60_000,
     // Each worker runs its own Chromium: two fit the machine.
     maxWorkers: 2,

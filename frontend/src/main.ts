@@ -40,6 +40,7 @@ const ui = {
   alert: element<HTMLElement>("[role=alert]"),
   status: element<HTMLElement>("[role=status]"),
   signOut: element<HTMLButtonElement>("button.sign-out"),
+  info: element<HTMLElement>("footer.info"),
 };
 
 /** A signed-in owner: their API client, their list and their live connection. */
@@ -101,6 +102,8 @@ function render(): void {
   const shown = new Set(visible.map((goal) => goal.id));
   for (const [id, li] of items) {
     if (!shown.has(id)) {
+      // Focus inside a removed goal (its delete button, say) goes back to the new-goal field.
+      if (li.contains(document.activeElement)) ui.newTodo.focus();
       li.remove();
       items.delete(id);
     }
@@ -170,11 +173,13 @@ function startEditing(id: number): void {
 /** Leaves edit mode; with `save`, the trimmed text renames the goal, or deletes it when empty. */
 function stopEditing(li: HTMLLIElement, save: boolean): void {
   const edit = li.querySelector<HTMLInputElement>("input.edit");
-  if (!edit) return;
+  // Removing the field blurs it, and blur saves: the first of the two to arrive wins.
+  if (!edit || edit.dataset.done) return;
+  edit.dataset.done = "true";
   const id = Number(li.dataset.id);
   const name = edit.value.trim();
   li.classList.remove("editing");
-  edit.remove(); // its blur fires now, and finds no edit field left
+  edit.remove();
   li.querySelector<HTMLLabelElement>("label")?.focus();
   const current = signedIn();
   const goal = current.goals.get(id);
@@ -212,7 +217,7 @@ function createGoal(): void {
     } catch (error) {
       // A refusal is final: the same name sent again is a new request.
       if (error instanceof ApiError && !error.transient) current.pendingCreates.delete(name);
-      if (ui.newTodo.value === "") ui.newTodo.value = name;
+      if (session === current && ui.newTodo.value === "") ui.newTodo.value = name;
       throw error;
     }
   });
@@ -286,6 +291,7 @@ async function signIn(key: string): Promise<void> {
   ui.keyInput.value = "";
   ui.newTodo.hidden = false;
   ui.signOut.hidden = false;
+  ui.info.hidden = false;
   render();
   ui.newTodo.focus();
   current.live.start();
@@ -295,6 +301,7 @@ function showSignIn(): void {
   ui.signIn.hidden = false;
   ui.newTodo.hidden = true;
   ui.signOut.hidden = true;
+  ui.info.hidden = true;
   ui.status.textContent = "";
   render();
   ui.keyInput.focus();
