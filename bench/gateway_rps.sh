@@ -17,33 +17,12 @@ LOAD_TIMEOUT=$((SECONDS_PER_LOAD + 50)) # a hung load is stopped, never waited o
 section "Local gateway on PostgreSQL: requests/s at $CONNECTIONS connections, beside pgbench"
 mkdir -p "$OUT_DIR"
 
-say "building: cargo build --release -p local"
-started=$(date +%s.%N)
-if ! cargo build --release -p local >"$OUT_DIR/local-build.log" 2>&1; then
-  tail -n 20 "$OUT_DIR/local-build.log" >&2
-  die "the local gateway does not build (log: bench/out/local-build.log)"
-fi
-say "build wall time: $(elapsed_since "$started") s"
+release_build local-build "the local gateway" -p local
 
 db=""
 fresh_database db
-port=$(free_port)
-base="http://127.0.0.1:$port"
-say "starting: cargo run --release -p local on $base, database $db, owner $BENCH_OWNER, pool $GATEWAY_DB_CONNECTIONS"
-LOCAL_ADDR="127.0.0.1:$port" DATABASE_URL="$(database_url "$db")" DEV_OWNER="$BENCH_OWNER" \
-  DB_MAX_CONNECTIONS="$GATEWAY_DB_CONNECTIONS" \
-  setsid cargo run --release -q -p local >"$OUT_DIR/local-gateway.log" 2>&1 &
-gateway=$!
-on_exit "stop_group $gateway"
-# Up to 10 minutes: `cargo run` rebuilds first if a source changed since the build above.
-if ! wait_for_200 "$base/health" 600 "$gateway"; then
-  tail -n 20 "$OUT_DIR/local-gateway.log" >&2
-  die "GET /health did not answer 200 (log: bench/out/local-gateway.log)"
-fi
-
-# A fresh database: the gateway issued a dev key for $BENCH_OWNER and printed it once.
-key=$(grep -E '^\s+gt_' "$OUT_DIR/local-gateway.log" | head -1 | tr -d ' ')
-[ -n "$key" ] || die "the gateway printed no dev key (log: bench/out/local-gateway.log)"
+start_gateway "$db" local-gateway DB_MAX_CONNECTIONS="$GATEWAY_DB_CONNECTIONS"
+base=$GATEWAY_URL key=$GATEWAY_KEY
 for i in $(seq "$SEED_GOALS"); do
   status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X POST "$base/goals" -H "X-API-Key: $key" \
     -H 'Content-Type: application/json' -d "{\"name\":\"Seed goal $i\"}")

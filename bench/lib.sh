@@ -122,6 +122,44 @@ wait_for_200() {
   return 1
 }
 
+# release_build <log name> <what it is> [cargo build args…]: `cargo build --release` with those
+# arguments, its output in bench/out/<log name>.log; prints the wall time, dies on failure.
+release_build() {
+  local log=$1 what=$2 started
+  shift 2
+  say "building: cargo build --release $*"
+  started=$(date +%s.%N)
+  if ! cargo build --release "$@" >"$OUT_DIR/$log.log" 2>&1; then
+    tail -n 20 "$OUT_DIR/$log.log" >&2
+    die "$what does not build (log: bench/out/$log.log)"
+  fi
+  say "build wall time: $(elapsed_since "$started") s"
+}
+
+# --- the local gateway --------------------------------------------------------------------------
+# start_gateway <database> <log name> [VAR=value…]: `cargo run --release -p local` on a free port
+# against that (fresh) database, as $BENCH_OWNER, with the extra environment given, logging to
+# bench/out/<log name>.log; stopped on exit. Waits for GET /health, then sets GATEWAY_URL and
+# GATEWAY_KEY: the dev key the gateway issued on the fresh database and printed once.
+start_gateway() {
+  local db=$1 log="$OUT_DIR/$2.log" port pid
+  shift 2
+  port=$(free_port)
+  GATEWAY_URL="http://127.0.0.1:$port"
+  say "starting: cargo run --release -p local on $GATEWAY_URL, database $db, owner $BENCH_OWNER${*:+, $*}"
+  env LOCAL_ADDR="127.0.0.1:$port" DATABASE_URL="$(database_url "$db")" DEV_OWNER="$BENCH_OWNER" "$@" \
+    setsid cargo run --release -q -p local >"$log" 2>&1 &
+  pid=$!
+  on_exit "stop_group $pid"
+  # Up to 10 minutes: `cargo run` rebuilds first if a source changed since the last build.
+  if ! wait_for_200 "$GATEWAY_URL/health" 600 "$pid"; then
+    tail -n 20 "$log" >&2
+    die "GET /health did not answer 200 (log: bench/out/$2.log)"
+  fi
+  GATEWAY_KEY=$(grep -E '^\s+gt_' "$log" | head -1 | tr -d ' ')
+  [ -n "$GATEWAY_KEY" ] || die "the gateway printed no dev key (log: bench/out/$2.log)"
+}
+
 # Seconds, to one decimal, from a start time taken with `date +%s.%N`.
 elapsed_since() { python3 -c "import sys, time; print(f'{time.time() - float(sys.argv[1]):.1f}')" "$1"; }
 

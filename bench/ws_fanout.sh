@@ -13,13 +13,7 @@ ROUNDS="${BENCH_WS_ROUNDS:-30}"
 section "Live updates: one change to $CLIENTS WebSocket clients of one owner ($ROUNDS writes per case)"
 mkdir -p "$OUT_DIR"
 
-say "building: cargo build --release -p local --example ws_fanout"
-started=$(date +%s.%N)
-if ! cargo build --release -p local --example ws_fanout >"$OUT_DIR/ws-fanout-build.log" 2>&1; then
-  tail -n 20 "$OUT_DIR/ws-fanout-build.log" >&2
-  die "the benchmark does not build (log: bench/out/ws-fanout-build.log)"
-fi
-say "build wall time: $(elapsed_since "$started") s"
+release_build ws-fanout-build "the benchmark" -p local --example ws_fanout
 
 db=""
 fresh_database db

@@ -6,10 +6,28 @@
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
+# The SAM stack's two APIs, found by the names template.yaml gives them (the stack is named
+# local.name: output sam_stack_name). They exist only after the first `sam deploy`, which needs
+# this platform first: so the first apply finds none (the site may then connect to itself only)
+# and deploy.yml applies again after `sam deploy`; from then on every apply finds them.
+data "aws_apigatewayv2_apis" "http" {
+  name          = "${local.name}-http"
+  protocol_type = "HTTP"
+}
+
+data "aws_apigatewayv2_apis" "websocket" {
+  name          = "${local.name}-ws"
+  protocol_type = "WEBSOCKET"
+}
+
 locals {
   name = "goal-tracker-${var.environment}"
-  # Every HTTP and WebSocket API of the region: the API URLs exist only after `sam deploy`.
-  api_origins = "https://*.execute-api.${var.region}.amazonaws.com wss://*.execute-api.${var.region}.amazonaws.com"
+  # The origins the site's CSP lets it connect to: exactly the stack's HTTP API and WebSocket API.
+  api_host_suffix = "execute-api.${var.region}.${data.aws_partition.current.dns_suffix}"
+  api_origins = join(" ", concat(
+    [for id in sort(tolist(data.aws_apigatewayv2_apis.http.ids)) : "https://${id}.${local.api_host_suffix}"],
+    [for id in sort(tolist(data.aws_apigatewayv2_apis.websocket.ids)) : "wss://${id}.${local.api_host_suffix}"],
+  ))
 }
 
 # One key for the environment's data at rest: database storage, Performance Insights, log

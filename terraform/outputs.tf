@@ -10,7 +10,7 @@ output "sam_parameter_overrides" {
     "DbSecretArn=${module.database.secret_arn}",
     "AlarmTopicArn=${module.monitoring.alarm_topic_arn}",
     "LogsKmsKeyArn=${aws_kms_key.main.arn}",
-    "AllowedOrigins=${module.frontend.origin}",
+    "SiteOrigin=${module.frontend.origin}",
     "ThrottlingRateLimit=${var.api_throttle_rate}",
     "ThrottlingBurstLimit=${var.api_throttle_burst}",
     "DeploymentType=${var.deployment_type}",
@@ -47,15 +47,23 @@ output "alarm_topic_arn" {
 }
 
 output "frontend_bucket" {
-  value = module.frontend.bucket
+  description = "The bucket deploy.yml syncs frontend/dist to."
+  value       = module.frontend.bucket
 }
 
 output "frontend_distribution_id" {
-  value = module.frontend.distribution_id
+  description = "The CloudFront distribution deploy.yml invalidates after a sync."
+  value       = module.frontend.distribution_id
 }
 
 output "frontend_origin" {
-  value = module.frontend.origin
+  description = "The site's URL (https://<distribution>.cloudfront.net), also its origin: the only one the HTTP API's CORS allows."
+  value       = module.frontend.origin
+}
+
+output "frontend_api_origins" {
+  description = "The origins the site's CSP lets it connect to (the stack's HTTP and WebSocket APIs); empty until the first sam deploy."
+  value       = local.api_origins
 }
 
 output "logs_kms_key_arn" {

@@ -46,6 +46,7 @@ async fn main() -> anyhow::Result<()> {
     let options = local::Options {
         cors: local::cors::Cors::parse("")?,
         auth_cache_ttl: goal_tracker::authorizer::DEFAULT_CACHE_TTL,
+        site: local::site::Site::from_env(),
     };
     tokio::spawn(local::serve(listener, app, options, std::future::pending()));
     println!(

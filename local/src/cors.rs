@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 
 /// The local frontend's origins, unless `CORS_ALLOWED_ORIGINS` says otherwise.
 pub const DEFAULT_ALLOWED_ORIGINS: &str = "http://localhost:8080,http://127.0.0.1:8080";
-/// The request headers a browser may send: the two key headers, the body's type, and the
-/// idempotency key of a create.
+/// The request headers a browser may send: the two key headers, the body's type and a
+/// create's `Idempotency-Key`.
 pub const ALLOWED_HEADERS: &str = "authorization, content-type, idempotency-key, x-api-key";
 /// The methods the routes use.
 pub const ALLOWED_METHODS: &str = "GET, POST, PATCH, DELETE, OPTIONS";

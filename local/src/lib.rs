@@ -7,6 +7,7 @@
 //!
 //! WebSocket clients connect at `/ws` ([`websocket`]); the gateway also serves the Management
 //! API at `/@connections/{id}` ([`management`]), which the handlers push goal changes through.
+//! The built frontend is served at `/` ([`site`]), on the same origin as the API.
 
 pub mod auth;
 pub mod cli;
@@ -14,6 +15,7 @@ pub mod cors;
 pub mod event;
 pub mod management;
 pub mod openapi;
+pub mod site;
 pub mod websocket;
 
 use std::net::SocketAddr;
@@ -42,8 +44,8 @@ pub const DEFAULT_DEV_OWNER: &str = "dev";
 /// A laptop serves many requests at once, unlike a Lambda environment.
 const LOCAL_MAX_CONNECTIONS: u32 = 8;
 
-/// The gateway's own settings, from `LOCAL_ADDR`, `DEV_OWNER`, `CORS_ALLOWED_ORIGINS` and
-/// `AUTH_CACHE_TTL_SECONDS`.
+/// The gateway's own settings, from `LOCAL_ADDR`, `DEV_OWNER`, `CORS_ALLOWED_ORIGINS`,
+/// `AUTH_CACHE_TTL_SECONDS` and `SITE_DIR`.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub addr: SocketAddr,
@@ -57,14 +59,17 @@ pub struct Options {
     pub cors: cors::Cors,
     /// How long the authorizer trusts a checked key, as the `authorizer` function does.
     pub auth_cache_ttl: Duration,
+    /// The built frontend served at `/`.
+    pub site: site::Site,
 }
 
 impl Options {
-    /// `CORS_ALLOWED_ORIGINS` and `AUTH_CACHE_TTL_SECONDS`, or their defaults.
+    /// `CORS_ALLOWED_ORIGINS`, `AUTH_CACHE_TTL_SECONDS` and `SITE_DIR`, or their defaults.
     pub fn from_env() -> anyhow::Result<Self> {
         Ok(Self {
             cors: cors::Cors::from_env()?,
             auth_cache_ttl: cache_ttl_from_env()?,
+            site: site::Site::from_env(),
         })
     }
 }
@@ -122,6 +127,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         "goal-tracker local gateway on http://{addr} and ws://{addr}/ws (database {}); Ctrl-C stops it",
         config.database,
     );
+    println!("{}", site::describe(&settings.options.site, addr));
     serve(listener, app, settings.options, shutdown_signal()).await?;
     Ok(())
 }
@@ -154,13 +160,14 @@ pub struct Gateway {
     connections: websocket::Connections,
 }
 
-/// `/ws` and the Management API are the gateway's own; every other request goes to
+/// `/ws`, the Management API and the site are the gateway's own; every other request goes to
 /// [`dispatch`], where the shared route table does the routing, not axum.
 pub fn router(app: App, options: Options) -> Router {
     let authorizer = Authorizer::new(app.store.clone(), options.auth_cache_ttl);
     Router::new()
         .route("/ws", get(websocket::upgrade))
         .merge(management::routes())
+        .merge(options.site.routes())
         .fallback(dispatch)
         .with_state(Arc::new(Gateway {
             app,

@@ -6,6 +6,7 @@
 //! - [`PgBouncer::start`]: PgBouncer in `pool_mode=transaction` in front of a database.
 //! - [`Moto::start`]: `moto_server`, a local AWS endpoint for Secrets Manager.
 //! - [`lambda_runtime::invoke`]: a real function binary under an emulated Lambda Runtime API.
+//! - [`template`] and [`repo_file`]: the IaC files, for the drift tests.
 //!
 //! A service that is missing is a skip, reported plainly (see [`skip`]); with `CI=true` it is
 //! a failure instead.
@@ -53,6 +54,17 @@ pub fn workspace_root() -> PathBuf {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default()
+}
+
+/// A file of the repository (a path from its root), as text: the drift tests read the IaC.
+pub fn repo_file(path: &str) -> String {
+    let full = workspace_root().join(path);
+    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
+}
+
+/// `template.yaml`, parsed; CloudFormation's short tags (`!Ref`, `!Sub`) stay as tagged values.
+pub fn template() -> serde_yaml::Value {
+    serde_yaml::from_str(&repo_file("template.yaml")).expect("template.yaml is YAML")
 }
 
 /// A loopback port nobody listens on right now.

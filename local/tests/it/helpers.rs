@@ -55,6 +55,7 @@ pub fn options(auth_cache_ttl: Duration) -> local::Options {
     local::Options {
         cors: local::cors::Cors::parse(ALLOWED_ORIGIN).unwrap(),
         auth_cache_ttl,
+        site: local::site::Site::from_env(),
     }
 }
 

@@ -1,22 +1,18 @@
 //! Drift between the route tables and `template.yaml`: the functions SAM builds must be exactly
 //! the folders of `functions/`, the HTTP API's routes exactly `ROUTES` and the WebSocket API's
 //! exactly `WS_ROUTES`, each wired to its route's function. A route or function added in one
-//! place and not the others fails here.
+//! place and not the others fails here. So does a CORS origin that is not the site's, fed by
+//! terraform, and an API name terraform would no longer find for the site's CSP.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use goal_tracker::routes::{Endpoint, ROUTES};
 use goal_tracker::websocket::WS_ROUTES;
+use regex_automata::meta::Regex;
 use serde_yaml::Value;
 
 use crate::routes::function_dirs;
-
-/// `template.yaml`, parsed; CloudFormation's short tags stay as tagged values.
-fn template() -> Value {
-    let path = testkit::workspace_root().join("template.yaml");
-    let text = std::fs::read_to_string(&path).expect("template.yaml exists");
-    serde_yaml::from_str(&text).expect("template.yaml is YAML")
-}
+use testkit::template;
 
 /// The template's `AWS::Serverless::Function`s: logical id → the resource.
 fn functions(template: &Value) -> BTreeMap<String, &Value> {
@@ -349,6 +345,79 @@ fn every_routed_function_deploys_gradually_behind_the_migrate_hook() {
                 .as_sequence()
                 .is_some_and(|alarms| !alarms.is_empty()),
             "{id}: an alarm rolls its deployment back"
+        );
+    }
+}
+
+/// The HTTP API's CORS allows one origin, the `SiteOrigin` parameter, which admits exactly one
+/// https origin (no list, no wildcard, no path) and which terraform feeds with the CloudFront
+/// distribution's origin.
+#[test]
+fn the_http_apis_cors_allows_exactly_the_site_origin() {
+    let template = template();
+    let origins = template["Resources"]["HttpApi"]["Properties"]["CorsConfiguration"]
+        ["AllowOrigins"]
+        .as_sequence()
+        .expect("HttpApi: CorsConfiguration.AllowOrigins is a list");
+    let targets: Vec<_> = origins.iter().map(ref_target).collect();
+    assert_eq!(
+        targets,
+        [Some("SiteOrigin")],
+        "AllowOrigins: [!Ref SiteOrigin]"
+    );
+
+    let parameter = &template["Parameters"]["SiteOrigin"];
+    assert_eq!(
+        parameter["Type"], "String",
+        "SiteOrigin: one origin, not a list"
+    );
+    let pattern = parameter["AllowedPattern"]
+        .as_str()
+        .expect("SiteOrigin: an AllowedPattern");
+    // CloudFormation matches AllowedPattern against the whole value.
+    let pattern = Regex::new(&format!("^(?:{pattern})$")).expect("AllowedPattern is a regex");
+    for origin in [
+        "https://d1234abcd.cloudfront.net",
+        "https://goals.example.com:8443",
+    ] {
+        assert!(pattern.is_match(origin), "SiteOrigin admits {origin}");
+    }
+    for not_one_origin in [
+        "*",
+        "https://*.cloudfront.net",
+        "http://d1234abcd.cloudfront.net",
+        "https://d1234abcd.cloudfront.net/",
+        "https://a.cloudfront.net,https://b.cloudfront.net",
+        "",
+    ] {
+        assert!(
+            !pattern.is_match(not_one_origin),
+            "SiteOrigin refuses {not_one_origin:?}"
+        );
+    }
+
+    let overrides = testkit::repo_file("terraform/outputs.tf");
+    assert!(
+        overrides.contains("\"SiteOrigin=${module.frontend.origin}\""),
+        "terraform's sam_parameter_overrides sets SiteOrigin to the distribution's origin"
+    );
+}
+
+/// terraform finds the stack's two APIs by name (`<stack>-http`, `<stack>-ws`) to put exactly
+/// their origins in the site's `connect-src`: renaming one here would silently drop it there.
+#[test]
+fn terraform_finds_the_apis_by_the_names_the_template_gives_them() {
+    let template = template();
+    let platform = testkit::repo_file("terraform/main.tf");
+    for (api, suffix) in [("HttpApi", "-http"), ("WebSocketApi", "-ws")] {
+        assert_eq!(
+            sub_text(&template["Resources"][api]["Properties"]["Name"]),
+            Some(format!("${{AWS::StackName}}{suffix}").as_str()),
+            "{api}: Name"
+        );
+        assert!(
+            platform.contains(&format!("\"${{local.name}}{suffix}\"")),
+            "terraform/main.tf looks up the API named ${{local.name}}{suffix}"
         );
     }
 }

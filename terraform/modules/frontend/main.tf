@@ -1,5 +1,8 @@
 # The static frontend: a private S3 bucket read only by CloudFront (origin access control),
-# HTTPS only, with a security headers policy on every response.
+# HTTPS only, with a security headers policy on every response: a strict Content-Security-Policy
+# (scripts and styles from the site only, no inline script; `connect-src` the site and the
+# given API origins only). The local gateway serves the same policy with the API origins removed
+# (local::site::CONTENT_SECURITY_POLICY, same origin there): local/tests/it/iac.rs checks it.
 
 resource "aws_s3_bucket" "site" {
   #checkov:skip=CKV_AWS_145:public static files read by CloudFront through OAC; SSE-S3 avoids a KMS key policy that would depend on the distribution
@@ -93,6 +96,16 @@ resource "aws_cloudfront_response_headers_policy" "security" {
   }
 }
 
+# Prerendered pages live at <path>/index.html in the bucket: "/x/" and "/x" (no file extension)
+# are asked of S3 as "/x/index.html". Files pass unchanged.
+resource "aws_cloudfront_function" "index" {
+  name    = "${var.name}-index"
+  comment = "Directory paths to their prerendered index.html"
+  runtime = "cloudfront-js-2.0"
+  publish = true
+  code    = file("${path.module}/index.js")
+}
+
 data "aws_cloudfront_cache_policy" "optimized" {
   name = "Managed-CachingOptimized"
 }
@@ -124,13 +137,24 @@ resource "aws_cloudfront_distribution" "site" {
     compress                   = true
     cache_policy_id            = data.aws_cloudfront_cache_policy.optimized.id
     response_headers_policy_id = aws_cloudfront_response_headers_policy.security.id
+    function_association {
+      event_type   = "viewer-request"
+      function_arn = aws_cloudfront_function.index.arn
+    }
   }
 
-  # A single-page app: unknown paths get index.html.
-  custom_error_response {
-    error_code         = 403
-    response_code      = 200
-    response_page_path = "/index.html"
+  # A missing object is a 404 (S3 answers 403 to CloudFront: it may not list the bucket) with
+  # the app's page as its body, so a mistyped path still shows the app; the status stays 404 so
+  # a missing asset or config.json is never mistaken for a page (the site then falls back to
+  # its own origin for the API). The app routes in the fragment (#/active), never in the path.
+  dynamic "custom_error_response" {
+    for_each = [403, 404]
+    content {
+      error_code            = custom_error_response.value
+      response_code         = 404
+      response_page_path    = "/index.html"
+      error_caching_min_ttl = 10
+    }
   }
 
   logging_config {

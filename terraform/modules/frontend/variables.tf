@@ -9,8 +9,12 @@ variable "protect" {
 }
 
 variable "api_origins" {
-  description = "Space-separated origins the page may connect to (the HTTP and WebSocket APIs), for the CSP."
+  description = "Space-separated origins the page may connect to besides its own (the HTTP API's https:// and the WebSocket API's wss://), for the CSP's connect-src; empty before the APIs exist."
   type        = string
+  validation {
+    condition     = !strcontains(var.api_origins, "*") && !strcontains(var.api_origins, ";")
+    error_message = "api_origins lists exact origins: no wildcard, no other directive."
+  }
 }
 
 variable "access_logs_bucket_domain_name" {
