@@ -7,12 +7,15 @@
 //!
 //! WebSocket clients connect at `/ws` ([`websocket`]); the gateway also serves the Management
 //! API at `/@connections/{id}` ([`management`]), which the handlers push goal changes through.
+//! Two paths are the gateway's own, without a key: `/openapi.json` ([`openapi`]) and the
+//! metrics in Prometheus text at `/metrics` ([`metrics`]).
 
 pub mod auth;
 pub mod cli;
 pub mod cors;
 pub mod event;
 pub mod management;
+pub mod metrics;
 pub mod openapi;
 pub mod websocket;
 
@@ -157,6 +160,7 @@ pub struct Gateway {
 /// `/ws` and the Management API are the gateway's own; every other request goes to
 /// [`dispatch`], where the shared route table does the routing, not axum.
 pub fn router(app: App, options: Options) -> Router {
+    metrics::install();
     let authorizer = Authorizer::new(app.store.clone(), options.auth_cache_ttl);
     Router::new()
         .route("/ws", get(websocket::upgrade))
@@ -195,7 +199,7 @@ async fn invoke(
     request: axum::extract::Request,
 ) -> Result<lambda_http::Response<lambda_http::Body>, ApiError> {
     let (parts, body) = request.into_parts();
-    if let Some(answer) = openapi::serve(&parts) {
+    if let Some(answer) = openapi::serve(&parts).or_else(|| metrics::serve(&parts)) {
         return answer;
     }
     let (route, path_parameters) = match match_route(&parts.method, parts.uri.path()) {

@@ -8,6 +8,7 @@ use lambda_http::{Body, Response};
 use serde::Serialize;
 
 use crate::domain::ValidationError;
+use crate::metrics;
 use crate::store::StoreError;
 
 /// A boxed cause, kept for the log.
@@ -91,10 +92,12 @@ impl ApiError {
     }
 
     /// Logs a server-side failure with its cause; the client only ever sees the generic message.
+    /// Called once per error answer, it is also where a `service_unavailable` is counted.
     pub fn log_cause(&self) {
         match self {
             Self::Internal(cause) => tracing::error!(error = ?cause, "request failed"),
             Self::ServiceUnavailable(cause) => {
+                metrics::database_unavailable();
                 tracing::warn!(error = ?cause, "database unavailable")
             }
             _ => {}

@@ -2,6 +2,7 @@
 //! The same functions serve Lambda, the local gateway and the tests.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -10,6 +11,7 @@ use serde_json::json;
 use crate::config::{Config, InitError};
 use crate::domain::{CreateGoalRequest, GoalEvent, GoalPatch, NewGoal, Owner, UpdateGoalRequest};
 use crate::error::{json_response, ApiError};
+use crate::metrics;
 use crate::push::Notifier;
 use crate::request::{goal_id, json_body, owner, page_query};
 use crate::routes::Endpoint;
@@ -50,8 +52,10 @@ impl App {
 }
 
 /// Serves one request for `endpoint`. Never fails: every error becomes its JSON response.
+/// Each request is counted and timed under its function's name (see [`metrics`]).
 #[tracing::instrument(name = "request", skip_all, fields(endpoint = ?endpoint, method = %req.method()))]
 pub async fn handle(app: &App, endpoint: Endpoint, req: Request) -> Response<Body> {
+    let started = Instant::now();
     let result = match endpoint {
         Endpoint::Health => health(app).await,
         Endpoint::ListGoals => list_goals(app, &req).await,
@@ -61,7 +65,9 @@ pub async fn handle(app: &App, endpoint: Endpoint, req: Request) -> Response<Bod
         Endpoint::DeleteGoal => delete_goal(app, &req).await,
     };
     let response = result.unwrap_or_else(ApiError::into_response);
-    tracing::info!(status = response.status().as_u16(), "responded");
+    let status = response.status().as_u16();
+    metrics::request(endpoint.route().function, status, started.elapsed());
+    tracing::info!(status, "responded");
     response
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Layers: [`domain`] (rules, no HTTP or SQL), [`store`] (the database), [`handlers`]
 //! (API Gateway request in, response out) over [`request`] and [`error`]; [`routes`] is the
-//! route table; [`config`], [`telemetry`] and [`lambda`] are what a binary needs at init.
+//! route table; [`config`], [`telemetry`] and [`lambda`] are what a binary needs at init;
+//! [`metrics`] is what an operator watches.
 //! [`keys`] issues and revokes API keys; [`authorizer`] checks them.
 //! [`websocket`] serves the WebSocket routes; [`push`] sends goal changes to connections;
 //! [`migrate`] is the function that applies the migrations in AWS.
@@ -14,6 +15,7 @@ pub mod error;
 pub mod handlers;
 pub mod keys;
 pub mod lambda;
+pub mod metrics;
 pub mod migrate;
 pub mod push;
 pub mod request;

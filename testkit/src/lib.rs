@@ -5,10 +5,12 @@
 //! - [`PgBouncer::start`]: PgBouncer in `pool_mode=transaction` in front of a database.
 //! - [`Moto::start`]: `moto_server`, a local AWS endpoint for Secrets Manager.
 //! - [`lambda_runtime::invoke`]: a real function binary under an emulated Lambda Runtime API.
+//! - [`emf::metrics_in`]: the Embedded Metric Format lines of its output, checked against the spec.
 //!
 //! A service that is missing is a skip, reported plainly (see [`skip`]); with `CI=true` it is
 //! a failure instead.
 
+pub mod emf;
 pub mod lambda_runtime;
 
 use std::io::Write;

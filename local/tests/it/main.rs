@@ -1,10 +1,11 @@
 //! End-to-end tests of the local gateway over real HTTP and WebSocket: the API on SQLite and
 //! PostgreSQL, API keys and isolation between owners, CORS and the OpenAPI document, what
-//! reaches the log, live updates, and the AWS configuration path (Secrets Manager on
+//! reaches the log, live updates, the metrics at `/metrics`, and the AWS configuration path (Secrets Manager on
 //! moto_server, TLS to PostgreSQL).
 
 mod auth;
 mod gateway;
 mod helpers;
+mod metrics;
 mod secrets_manager;
 mod websocket;
