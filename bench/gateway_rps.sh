@@ -27,19 +27,9 @@ say "build wall time: $(elapsed_since "$started") s"
 
 db=""
 fresh_database db
-port=$(free_port)
-base="http://127.0.0.1:$port"
-say "starting: cargo run --release -p local on $base, database $db, owner $BENCH_OWNER, pool $GATEWAY_DB_CONNECTIONS"
-LOCAL_ADDR="127.0.0.1:$port" DATABASE_URL="$(database_url "$db")" DEV_OWNER="$BENCH_OWNER" \
-  DB_MAX_CONNECTIONS="$GATEWAY_DB_CONNECTIONS" \
-  setsid cargo run --release -q -p local >"$OUT_DIR/local-gateway.log" 2>&1 &
-gateway=$!
-on_exit "stop_group $gateway"
-# Up to 10 minutes: `cargo run` rebuilds first if a source changed since the build above.
-if ! wait_for_200 "$base/health" 600 "$gateway"; then
-  tail -n 20 "$OUT_DIR/local-gateway.log" >&2
-  die "GET /health did not answer 200 (log: bench/out/local-gateway.log)"
-fi
+# `cargo run` rebuilds first if a source changed since the build above.
+start_gateway "$db" "$GATEWAY_DB_CONNECTIONS" "$OUT_DIR/local-gateway.log" cargo run --release -q -p local
+base=$GATEWAY_BASE
 
 # A fresh database: the gateway issued a dev key for $BENCH_OWNER and printed it once.
 key=$(grep -E '^\s+gt_' "$OUT_DIR/local-gateway.log" | head -1 | tr -d ' ')

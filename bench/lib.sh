@@ -122,6 +122,27 @@ wait_for_200() {
   return 1
 }
 
+# start_gateway DB POOL LOG COMMAND…: starts the local gateway (COMMAND, e.g. `cargo run -q -p local`
+# or a built `local` binary) on a free port against database DB with a pool of POOL connections,
+# owner $BENCH_OWNER, in its own process group stopped on exit; output to LOG. Waits up to 10
+# minutes for GET /health (a `cargo run` may build first). Sets GATEWAY_BASE and GATEWAY_PID
+# (the process started: the gateway itself when COMMAND is its binary).
+start_gateway() {
+  local db=$1 pool=$2 log=$3 port
+  shift 3
+  port=$(free_port)
+  GATEWAY_BASE="http://127.0.0.1:$port"
+  say "starting: $* on $GATEWAY_BASE, database $db, owner $BENCH_OWNER, pool $pool"
+  LOCAL_ADDR="127.0.0.1:$port" DATABASE_URL="$(database_url "$db")" DEV_OWNER="$BENCH_OWNER" \
+    DB_MAX_CONNECTIONS="$pool" setsid "$@" >"$log" 2>&1 &
+  GATEWAY_PID=$!
+  on_exit "stop_group $GATEWAY_PID"
+  if ! wait_for_200 "$GATEWAY_BASE/health" 600 "$GATEWAY_PID"; then
+    tail -n 20 "$log" >&2
+    die "GET /health did not answer 200 (log: ${log#"$REPO_ROOT/"})"
+  fi
+}
+
 # Seconds, to one decimal, from a start time taken with `date +%s.%N`.
 elapsed_since() { python3 -c "import sys, time; print(f'{time.time() - float(sys.argv[1]):.1f}')" "$1"; }
 

@@ -12,7 +12,7 @@ git diff --quiet HEAD 2>/dev/null || commit="$commit + uncommitted changes"
 say "goal-tracker benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $commit"
 
 failed=()
-for bench in sizes memory gateway_rps ws_fanout; do
+for bench in sizes memory gateway_rps ws_fanout soak; do
   "$BENCH_DIR/$bench.sh" || failed+=("$bench")
 done
 

@@ -7,6 +7,7 @@
 //! not in the route table, `template.yaml` or the OpenAPI document.
 
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use axum::http::{request::Parts, HeaderValue, Method, StatusCode};
 use goal_tracker::error::ApiError;
@@ -20,12 +21,17 @@ pub const PATH: &str = "/metrics";
 const LATENCY_BUCKETS_MS: &[f64] = &[
     1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0,
 ];
+/// How often the recorder's histograms are drained into their buckets, scraped or not: until
+/// then every sample is kept, so without it a gateway nobody scrapes would grow.
+const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
 /// The content type of the Prometheus text exposition format.
 const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
-/// Installs the Prometheus recorder, once per process; later calls return the same handle.
+/// Installs the Prometheus recorder, once per process, with a thread that keeps it drained
+/// (a thread, not a task: it outlives whichever runtime installed it); later calls return
+/// the same handle.
 pub fn install() -> &'static PrometheusHandle {
     HANDLE.get_or_init(|| {
         let recorder = PrometheusBuilder::new()
@@ -38,6 +44,11 @@ pub fn install() -> &'static PrometheusHandle {
             tracing::warn!(error = %error, "another metrics recorder is installed");
         }
         describe();
+        let upkept = handle.clone();
+        std::thread::spawn(move || loop {
+            std::thread::sleep(UPKEEP_INTERVAL);
+            upkept.run_upkeep();
+        });
         handle
     })
 }
@@ -53,7 +64,7 @@ pub fn serve(parts: &Parts) -> Option<Result<Response<Body>, ApiError>> {
         }));
     }
     let handle = install();
-    // Drains the histograms into their buckets: the recorder leaves that to its owner.
+    // The latest samples too, not only those of the last upkeep.
     handle.run_upkeep();
     let mut response = Response::new(Body::Text(handle.render()));
     *response.status_mut() = StatusCode::OK;

@@ -1,7 +1,8 @@
 //! Drift between the route tables and `template.yaml`: the functions SAM builds must be exactly
 //! the folders of `functions/`, the HTTP API's routes exactly `ROUTES` and the WebSocket API's
 //! exactly `WS_ROUTES`, each wired to its route's function. A route or function added in one
-//! place and not the others fails here.
+//! place and not the others fails here. The alarms on the functions' own metrics watch names the
+//! code writes.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -351,4 +352,61 @@ fn every_routed_function_deploys_gradually_behind_the_migrate_hook() {
             "{id}: an alarm rolls its deployment back"
         );
     }
+}
+
+/// The alarms on the functions' own metrics watch what the code writes: the namespace, the
+/// metric names of `goal_tracker::metrics`, the stack's `Stack` dimension; and an operator
+/// hears of 5xx answers, failed pushes and an unreachable database.
+#[test]
+fn the_metric_alarms_watch_what_the_functions_emit() {
+    use goal_tracker::metrics::{DATABASE_UNAVAILABLE, NAMESPACE, PUSHES, REQUESTS_BY_STATUS};
+
+    let template = template();
+    let mut watched = BTreeSet::new();
+    for (id, alarm) in resources(&template, "AWS::CloudWatch::Alarm") {
+        let properties = &alarm["Properties"];
+        let metrics: Vec<&Value> = match properties["Metrics"].as_sequence() {
+            Some(queries) => queries
+                .iter()
+                .filter_map(|query| query["MetricStat"].get("Metric"))
+                .collect(),
+            None => vec![properties],
+        };
+        for metric in metrics {
+            if metric["Namespace"] != NAMESPACE {
+                continue;
+            }
+            let name = metric["MetricName"].as_str().expect("MetricName");
+            assert!(
+                [REQUESTS_BY_STATUS, PUSHES, DATABASE_UNAVAILABLE].contains(&name),
+                "{id}: {name} is not a metric the functions write"
+            );
+            let stack = metric["Dimensions"]
+                .as_sequence()
+                .and_then(|dimensions| dimensions.iter().find(|d| d["Name"] == "Stack"));
+            assert_eq!(
+                stack.and_then(|d| ref_target(&d["Value"])),
+                Some("AWS::StackName"),
+                "{id}: {name} is this stack's (Stack = the stack name)"
+            );
+            assert_eq!(
+                ref_target(&properties["AlarmActions"][0]),
+                Some("AlarmTopicArn"),
+                "{id}: notifies the alarm topic"
+            );
+            watched.insert((id.clone(), name.to_owned()));
+        }
+    }
+    for name in [REQUESTS_BY_STATUS, PUSHES, DATABASE_UNAVAILABLE] {
+        assert!(
+            watched.iter().any(|(_, watched)| watched == name),
+            "no alarm watches {name}"
+        );
+    }
+    let stack_name = &template["Globals"]["Function"]["Environment"]["Variables"]["STACK_NAME"];
+    assert_eq!(
+        ref_target(stack_name),
+        Some("AWS::StackName"),
+        "every function writes its metrics with the stack's name"
+    );
 }
