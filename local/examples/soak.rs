@@ -2,8 +2,9 @@
 //! (default 32) HTTP clients loop over mixed operations for `SOAK_SECONDS` (default 60): create,
 //! list, get, rename, complete, delete, while `WS_CLIENTS` (default 200) WebSocket clients,
 //! spread over `OWNERS` (default 4) owners, stay attached. Prints the requests made, the errors
-//! (anything but the expected status, or no answer), p50/p99 latency, the gateway's RSS before
-//! at the start of the load (after a warm-up) and at its end, and the goal changes each WebSocket client was owed and received.
+//! (anything but the expected status, or no answer), p50/p99 latency, the gateway's RSS at the
+//! start of the load (after a warm-up) and at its end, the goal changes each WebSocket client
+//! was owed and received, and last the push and status counts of the gateway's own `/metrics`.
 //! Exits non-zero when any figure breaks the soak's promise: an error, a lost or extra push.
 //!
 //! Variables: `GATEWAY` (host:port of the gateway, required), `GATEWAY_PID` (its process, for
@@ -161,6 +162,17 @@ async fn main() -> anyhow::Result<()> {
             end as f64 / start as f64
         ),
         _ => println!("gateway RSS     not measured (GATEWAY_PID unset or unreadable)"),
+    }
+    // What the gateway itself counted: a push it gave up on is `Pushes{Outcome="failed"}`.
+    let scraped = reqwest::get(format!("http://{gateway}/metrics"))
+        .await?
+        .text()
+        .await?;
+    for line in scraped
+        .lines()
+        .filter(|line| line.starts_with("Pushes{") || line.starts_with("RequestsByStatus{"))
+    {
+        println!("gateway metric  {line}");
     }
     anyhow::ensure!(tally.errors.is_empty(), "the soak saw errors");
     anyhow::ensure!(

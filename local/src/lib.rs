@@ -177,6 +177,31 @@ pub fn router(app: App, options: Options) -> Router {
         ))
 }
 
+/// The answer of one of the gateway's own paths, outside the route table and without a key:
+/// a GET of `path` is a 200 of `content_type` with `body()`, another method a 405; `None` when
+/// the request is for another path.
+pub(crate) fn own_path(
+    parts: &axum::http::request::Parts,
+    path: &str,
+    content_type: &'static str,
+    body: impl FnOnce() -> String,
+) -> Option<Result<lambda_http::Response<lambda_http::Body>, ApiError>> {
+    if parts.uri.path() != path {
+        return None;
+    }
+    if parts.method != axum::http::Method::GET {
+        return Some(Err(ApiError::MethodNotAllowed {
+            allowed: "GET".into(),
+        }));
+    }
+    let mut response = lambda_http::Response::new(lambda_http::Body::Text(body()));
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(content_type),
+    );
+    Some(Ok(response))
+}
+
 async fn dispatch(
     State(gateway): State<Arc<Gateway>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

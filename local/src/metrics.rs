@@ -9,7 +9,7 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use axum::http::{request::Parts, HeaderValue, Method, StatusCode};
+use axum::http::request::Parts;
 use goal_tracker::error::ApiError;
 use goal_tracker::metrics::{describe, LATENCY};
 use lambda_http::{Body, Response};
@@ -55,22 +55,10 @@ pub fn install() -> &'static PrometheusHandle {
 
 /// The answer for [`PATH`], or `None` for any other path.
 pub fn serve(parts: &Parts) -> Option<Result<Response<Body>, ApiError>> {
-    if parts.uri.path() != PATH {
-        return None;
-    }
-    if parts.method != Method::GET {
-        return Some(Err(ApiError::MethodNotAllowed {
-            allowed: "GET".into(),
-        }));
-    }
-    let handle = install();
-    // The latest samples too, not only those of the last upkeep.
-    handle.run_upkeep();
-    let mut response = Response::new(Body::Text(handle.render()));
-    *response.status_mut() = StatusCode::OK;
-    response.headers_mut().insert(
-        axum::http::header::CONTENT_TYPE,
-        HeaderValue::from_static(CONTENT_TYPE),
-    );
-    Some(Ok(response))
+    crate::own_path(parts, PATH, CONTENT_TYPE, || {
+        let handle = install();
+        // The latest samples too, not only those of the last upkeep.
+        handle.run_upkeep();
+        handle.render()
+    })
 }

@@ -101,6 +101,26 @@ pub fn one<'a>(
     found[0]
 }
 
+/// Asserts that each `(request id, status class)` invocation of `function` counted one request
+/// (`Requests`, dimensions `Stack` = `stack`, `Function`, `StatusClass`).
+pub fn assert_requests_counted(
+    metrics: &[Metric],
+    stack: &str,
+    function: &str,
+    invocations: &[(&str, &str)],
+) {
+    for (request_id, class) in invocations {
+        let dimensions = [
+            ("Stack", stack),
+            ("Function", function),
+            ("StatusClass", class),
+        ];
+        let requests = one(metrics, request_id, "Requests", &dimensions);
+        assert_eq!(requests.values, [1.0], "{request_id}");
+        assert_eq!(requests.unit.as_deref(), Some("Count"), "{request_id}");
+    }
+}
+
 /// Checks one document; its metrics, or why it breaks the specification.
 pub fn check(document: &Value) -> Result<Vec<Metric>, String> {
     let root = document.as_object().ok_or("the root is not an object")?;

@@ -50,17 +50,14 @@ async fn the_function_answers_websocket_messages_with_frames() {
     );
 
     let metrics = testkit::emf::metrics_in(&logs);
-    for (request_id, class) in [
-        ("req-ping", "2xx"),
-        ("req-sync", "2xx"),
-        ("req-unknown", "4xx"),
-    ] {
-        let dimensions = [
-            ("Stack", "goal-tracker"),
-            ("Function", "ws-default"),
-            ("StatusClass", class),
-        ];
-        let requests = testkit::emf::one(&metrics, request_id, "Requests", &dimensions);
-        assert_eq!(requests.values, [1.0], "{request_id}");
-    }
+    testkit::emf::assert_requests_counted(
+        &metrics,
+        "goal-tracker",
+        "ws-default",
+        &[
+            ("req-ping", "2xx"),
+            ("req-sync", "2xx"),
+            ("req-unknown", "4xx"),
+        ],
+    );
 }
