@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark in one run: deployment sizes, a function's peak memory over 1,000 invocations,
-# and the local gateway's requests/s beside pgbench. Prints figures; it is not a test.
+# the local gateway's requests/s beside pgbench, the WebSocket fan-out, and the soak.
+# Prints figures; it is not a test.
 # Usage, from the repo root: bench/run.sh     (see bench/README.md)
 set -euo pipefail
 # shellcheck source=bench/lib.sh
