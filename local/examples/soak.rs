@@ -30,6 +30,8 @@ const SETTLE: Duration = Duration::from_secs(10);
 /// The first part of the load, after which the gateway's RSS counts as the start's: its pool
 /// and buffers have grown to what the load needs.
 const WARM_UP: Duration = Duration::from_secs(5);
+/// How often the gateway's RSS is sampled during the load, to tell a plateau from a climb.
+const RSS_SAMPLE_EVERY: Duration = Duration::from_secs(10);
 /// A request with no answer by then is an error.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -98,6 +100,17 @@ async fn main() -> anyhow::Result<()> {
             tally
         }));
     }
+    let sampler = {
+        let pid = pid.clone();
+        tokio::spawn(async move {
+            let mut samples = Vec::new();
+            while Instant::now() + RSS_SAMPLE_EVERY <= deadline {
+                tokio::time::sleep(RSS_SAMPLE_EVERY).await;
+                samples.extend(rss_kib(pid.as_deref()));
+            }
+            samples
+        })
+    };
     tokio::time::sleep(WARM_UP.min(Duration::from_secs(seconds as u64))).await;
     let start_rss = rss_kib(pid.as_deref());
     let mut tally = Tally::default();
@@ -108,6 +121,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let elapsed = started.elapsed();
     let end_rss = rss_kib(pid.as_deref());
+    let rss_samples = sampler.await?;
 
     // Every WebSocket client is owed every change of its owner.
     let owed = |n: usize| changes[n % owners].load(Ordering::Relaxed);
@@ -162,6 +176,17 @@ async fn main() -> anyhow::Result<()> {
             end as f64 / start as f64
         ),
         _ => println!("gateway RSS     not measured (GATEWAY_PID unset or unreadable)"),
+    }
+    if !rss_samples.is_empty() {
+        let series: Vec<String> = rss_samples
+            .iter()
+            .map(|kib| format!("{:.1}", mib(*kib)))
+            .collect();
+        println!(
+            "                every {} s of the load: {} MiB",
+            RSS_SAMPLE_EVERY.as_secs(),
+            series.join(", ")
+        );
     }
     // What the gateway itself counted: a push it gave up on is `Pushes{Outcome="failed"}`.
     let scraped = reqwest::get(format!("http://{gateway}/metrics"))
