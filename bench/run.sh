@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark in one run: deployment sizes, a function's peak memory over 1,000 invocations,
-# the local gateway's requests/s beside pgbench, the WebSocket fan-out, and the soak.
-# Prints figures; it is not a test.
+# the local gateway's requests/s beside pgbench, the WebSocket fan-out, the recovery after a
+# database restart, and the soak. Prints figures; it is not a test.
 # Usage, from the repo root: bench/run.sh     (see bench/README.md)
 set -euo pipefail
 # shellcheck source=bench/lib.sh
@@ -13,7 +13,7 @@ git diff --quiet HEAD 2>/dev/null || commit="$commit + uncommitted changes"
 say "goal-tracker benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $commit"
 
 failed=()
-for bench in sizes memory gateway_rps ws_fanout soak; do
+for bench in sizes memory gateway_rps ws_fanout recovery soak; do
   "$BENCH_DIR/$bench.sh" || failed+=("$bench")
 done
 

@@ -40,7 +40,7 @@ pub async fn authorize(
     authorizer
         .authorize(presented)
         .await
-        .map_err(|e| ApiError::ServiceUnavailable(e.into()))?
+        .map_err(|e| ApiError::from(e.unavailable()))?
         .ok_or(ApiError::Unauthorized)
 }
 

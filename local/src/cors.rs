@@ -10,12 +10,13 @@ use axum::response::{IntoResponse, Response};
 
 /// The local frontend's origins, unless `CORS_ALLOWED_ORIGINS` says otherwise.
 pub const DEFAULT_ALLOWED_ORIGINS: &str = "http://localhost:8080,http://127.0.0.1:8080";
-/// The request headers a browser may send: the two key headers and the body's type.
-pub const ALLOWED_HEADERS: &str = "authorization, content-type, x-api-key";
+/// The request headers a browser may send: the two key headers, the body's type, and the
+/// idempotency key of a create.
+pub const ALLOWED_HEADERS: &str = "authorization, content-type, idempotency-key, x-api-key";
 /// The methods the routes use.
 pub const ALLOWED_METHODS: &str = "GET, POST, PATCH, DELETE, OPTIONS";
 /// Response headers a script may read besides the simple ones.
-pub const EXPOSED_HEADERS: &str = "location";
+pub const EXPOSED_HEADERS: &str = "idempotent-replayed, location, retry-after";
 /// How long a browser may reuse a preflight answer.
 pub const MAX_AGE_SECONDS: &str = "600";
 

@@ -279,7 +279,13 @@ fn refusal(response: WsResponse) -> Response {
         .body
         .map(|body| body.as_ref().to_vec())
         .unwrap_or_default();
-    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+    // The function's headers (`Retry-After` on a 503), as API Gateway passes them on.
+    let mut answer = (status, response.headers, body).into_response();
+    answer.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    answer
 }
 
 fn api_error(error: ApiError) -> Response {

@@ -27,6 +27,11 @@ pub enum ValidationError {
     EmptyPatch,
     #[error("owner must be 1 to {MAX_OWNER_CHARS} characters, without control characters")]
     InvalidOwner,
+    #[error(
+        "Idempotency-Key must be 1 to {} printable ASCII characters",
+        crate::idempotency::MAX_KEY_CHARS
+    )]
+    InvalidIdempotencyKey,
 }
 
 /// The longest owner (principal) name, as the tables' checks allow.

@@ -11,6 +11,10 @@ use crate::domain::ValidationError;
 use crate::metrics;
 use crate::store::StoreError;
 
+/// What `Retry-After` says on a 503 or a 409 `idempotency_in_progress`: a database restart or
+/// failover takes seconds, and a request in progress finishes in well under one.
+pub const RETRY_AFTER_SECONDS: u64 = 1;
+
 /// A boxed cause, kept for the log.
 pub type Cause = Box<dyn std::error::Error + Send + Sync>;
 
@@ -31,6 +35,10 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("request body must be sent as Content-Type: application/json")]
     UnsupportedMediaType,
+    #[error("this Idempotency-Key was used for a different request")]
+    IdempotencyKeyReused,
+    #[error("a request with this Idempotency-Key is still being processed; retry shortly")]
+    IdempotencyInProgress,
     #[error("the service is temporarily unavailable; try again shortly")]
     ServiceUnavailable(#[source] Cause),
     #[error("internal server error")]
@@ -59,6 +67,8 @@ impl ApiError {
         "method_not_allowed",
         "payload_too_large",
         "unsupported_media_type",
+        "idempotency_key_reused",
+        "idempotency_in_progress",
         "service_unavailable",
         "internal",
     ];
@@ -71,6 +81,8 @@ impl ApiError {
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::IdempotencyInProgress => StatusCode::CONFLICT,
             Self::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -86,13 +98,16 @@ impl ApiError {
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::IdempotencyKeyReused => "idempotency_key_reused",
+            Self::IdempotencyInProgress => "idempotency_in_progress",
             Self::ServiceUnavailable(_) => "service_unavailable",
             Self::Internal(_) => "internal",
         }
     }
 
     /// Logs a server-side failure with its cause; the client only ever sees the generic message.
-    /// Called once per error answer, it is also where a `service_unavailable` is counted.
+    /// Every answer "the database is away" (REST, WebSocket, authorizer) passes here once,
+    /// so it is also where a `service_unavailable` is counted.
     pub fn log_cause(&self) {
         match self {
             Self::Internal(cause) => tracing::error!(error = ?cause, "request failed"),
@@ -101,6 +116,14 @@ impl ApiError {
                 tracing::warn!(error = ?cause, "database unavailable")
             }
             _ => {}
+        }
+    }
+
+    /// Seconds a client should wait before trying again, for the errors a retry cures.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::ServiceUnavailable(_) | Self::IdempotencyInProgress => Some(RETRY_AFTER_SECONDS),
+            _ => None,
         }
     }
 
@@ -119,6 +142,11 @@ impl ApiError {
             if let Ok(value) = HeaderValue::from_str(allowed) {
                 response.headers_mut().insert(header::ALLOW, value);
             }
+        }
+        if let Some(seconds) = self.retry_after() {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }
@@ -183,6 +211,8 @@ mod tests {
             },
             ApiError::PayloadTooLarge { limit: 1 },
             ApiError::UnsupportedMediaType,
+            ApiError::IdempotencyKeyReused,
+            ApiError::IdempotencyInProgress,
             ApiError::ServiceUnavailable("x".into()),
             ApiError::Internal("x".into()),
         ];
@@ -195,6 +225,8 @@ mod tests {
                 | ApiError::MethodNotAllowed { .. }
                 | ApiError::PayloadTooLarge { .. }
                 | ApiError::UnsupportedMediaType
+                | ApiError::IdempotencyKeyReused
+                | ApiError::IdempotencyInProgress
                 | ApiError::ServiceUnavailable(_)
                 | ApiError::Internal(_) => {}
             }
@@ -206,6 +238,23 @@ mod tests {
     fn codes_lists_each_variants_code_once() {
         let codes: Vec<_> = one_of_each().iter().map(ApiError::code).collect();
         assert_eq!(codes, ApiError::CODES);
+    }
+
+    #[test]
+    fn only_errors_a_retry_cures_say_when_to_retry() {
+        for error in one_of_each() {
+            let retry = error.retry_after();
+            let code = error.code();
+            let response = error.into_response();
+            let header = response.headers().get(header::RETRY_AFTER);
+            match code {
+                "service_unavailable" | "idempotency_in_progress" => {
+                    assert_eq!(retry, Some(RETRY_AFTER_SECONDS), "{code}");
+                    assert_eq!(header.unwrap(), &RETRY_AFTER_SECONDS.to_string(), "{code}");
+                }
+                _ => assert!(retry.is_none() && header.is_none(), "{code}"),
+            }
+        }
     }
 
     #[test]

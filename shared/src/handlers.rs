@@ -9,13 +9,15 @@ use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
 use crate::config::{Config, InitError};
+use crate::domain::Goal;
 use crate::domain::{CreateGoalRequest, GoalEvent, GoalPatch, NewGoal, Owner, UpdateGoalRequest};
 use crate::error::{json_response, ApiError};
+use crate::idempotency::{Fingerprint, IdempotentOutcome, IdempotentRequest, REPLAYED_HEADER};
 use crate::metrics;
 use crate::push::Notifier;
-use crate::request::{goal_id, json_body, owner, page_query};
+use crate::request::{goal_id, idempotency_key, json_body, owner, page_query};
 use crate::routes::Endpoint;
-use crate::store::{self, Store};
+use crate::store::{self, Store, StoreError};
 
 /// What the handlers share: built once at init, borrowed by every request.
 #[derive(Clone)]
@@ -73,10 +75,7 @@ pub async fn handle(app: &App, endpoint: Endpoint, req: Request) -> Response<Bod
 
 async fn health(app: &App) -> Result<Response<Body>, ApiError> {
     // Any failure to answer, not only a refused connection, makes the database unavailable.
-    app.store
-        .ping()
-        .await
-        .map_err(|e| ApiError::ServiceUnavailable(e.into()))?;
+    app.store.ping().await.map_err(StoreError::unavailable)?;
     Ok(json_response(StatusCode::OK, &json!({ "status": "ok" })))
 }
 
@@ -87,13 +86,50 @@ async fn list_goals(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     Ok(json_response(StatusCode::OK, &page))
 }
 
+/// Creates a goal; with an `Idempotency-Key`, at most once per key (see [`crate::idempotency`]).
 async fn create_goal(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let owner = owner(req)?;
+    let key = idempotency_key(req)?;
     let goal = NewGoal::try_from(json_body::<CreateGoalRequest>(req)?)?;
-    let created = app.store.create(&owner, &goal).await?;
-    app.publish(&owner, GoalEvent::Created(created.clone()))
+    let Some(key) = key else {
+        let created = app.store.create(&owner, &goal).await?;
+        return created_response(app, &owner, created).await;
+    };
+    let fingerprint = Fingerprint::of(req.method().as_str(), req.uri().path(), req.body());
+    let request = IdempotentRequest::new(key, fingerprint);
+    match app.store.create_idempotent(&owner, &goal, &request).await? {
+        IdempotentOutcome::Created(created) => created_response(app, &owner, created).await,
+        IdempotentOutcome::Replayed(first) => replayed_response(&first),
+        IdempotentOutcome::KeyReused => Err(ApiError::IdempotencyKeyReused),
+        IdempotentOutcome::InProgress => Err(ApiError::IdempotencyInProgress),
+    }
+}
+
+/// A new goal: pushed to the owner's connections, then answered 201 with its `Location`.
+async fn created_response(
+    app: &App,
+    owner: &Owner,
+    created: Goal,
+) -> Result<Response<Body>, ApiError> {
+    app.publish(owner, GoalEvent::Created(created.clone()))
         .await;
-    let mut response = json_response(StatusCode::CREATED, &created);
+    created_answer(&created)
+}
+
+/// The first answer again, marked `Idempotent-Replayed: true`; nothing is created or pushed.
+/// Counted as an idempotent replay.
+fn replayed_response(first: &Goal) -> Result<Response<Body>, ApiError> {
+    metrics::idempotent_replay();
+    let mut response = created_answer(first)?;
+    response
+        .headers_mut()
+        .insert(REPLAYED_HEADER, HeaderValue::from_static("true"));
+    Ok(response)
+}
+
+/// 201, the goal, and `Location: /goals/{id}`: what a create answers, first time or replayed.
+fn created_answer(created: &Goal) -> Result<Response<Body>, ApiError> {
+    let mut response = json_response(StatusCode::CREATED, created);
     let location = HeaderValue::from_str(&format!("/goals/{}", created.id.get()))
         .map_err(|e| ApiError::Internal(e.into()))?;
     response.headers_mut().insert(header::LOCATION, location);

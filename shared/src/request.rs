@@ -6,8 +6,9 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use serde::de::DeserializeOwned;
 
-use crate::domain::{Cursor, GoalId, Owner, PageLimit};
+use crate::domain::{Cursor, GoalId, Owner, PageLimit, ValidationError};
 use crate::error::ApiError;
+use crate::idempotency::{IdempotencyKey, IDEMPOTENCY_KEY_HEADER};
 
 /// The largest request body a write accepts.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -33,6 +34,17 @@ pub fn goal_id(req: &Request) -> Result<GoalId, ApiError> {
         .and_then(|params| params.first("id"))
         .unwrap_or_default();
     Ok(GoalId::parse(raw)?)
+}
+
+/// The `Idempotency-Key` header, if sent; a value that is not a valid key is a 400.
+pub fn idempotency_key(req: &Request) -> Result<Option<IdempotencyKey>, ApiError> {
+    let Some(value) = req.headers().get(IDEMPOTENCY_KEY_HEADER) else {
+        return Ok(None);
+    };
+    let raw = value
+        .to_str()
+        .map_err(|_| ValidationError::InvalidIdempotencyKey)?;
+    Ok(Some(IdempotencyKey::parse(raw)?))
 }
 
 /// `?limit=…&cursor=…` of a list request.

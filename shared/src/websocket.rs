@@ -169,10 +169,13 @@ fn answered(result: Result<WsResponse, ApiError>) -> (WsResponse, u16) {
             (response, status)
         }
         Err(error) => {
+            // The REST answer, headers (`Retry-After` on a 503) and all.
             let response = error.into_response();
             let status = response.status().as_u16();
-            let (_, body) = response.into_parts();
-            (ws_response(status, Some(body)), status)
+            let (parts, body) = response.into_parts();
+            let mut response = ws_response(status, Some(body));
+            response.headers = parts.headers;
+            (response, status)
         }
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! - [`postgres_database`]: a fresh, uniquely named database on the machine's PostgreSQL.
 //! - [`sqlite_database`]: a fresh SQLite file in a temporary folder.
+//! - [`PrivatePostgres::start`]: a PostgreSQL server of the test's own, to stop and start.
 //! - [`PgBouncer::start`]: PgBouncer in `pool_mode=transaction` in front of a database.
 //! - [`Moto::start`]: `moto_server`, a local AWS endpoint for Secrets Manager.
 //! - [`lambda_runtime::invoke`]: a real function binary under an emulated Lambda Runtime API.
@@ -12,6 +13,9 @@
 
 pub mod emf;
 pub mod lambda_runtime;
+mod private_postgres;
+
+pub use private_postgres::PrivatePostgres;
 
 use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -66,6 +70,8 @@ pub struct TestPostgres {
     pub name: String,
     /// `postgres://…/<name>` on the server itself.
     pub url: String,
+    /// The server's port on 127.0.0.1, where PgBouncer reaches it.
+    pub port: u16,
     admin_url: String,
 }
 
@@ -73,7 +79,12 @@ pub struct TestPostgres {
 pub async fn postgres_database(test: &str) -> Option<TestPostgres> {
     let admin_url =
         std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_ADMIN_URL.to_owned());
-    let mut admin = match PgConnection::connect(&admin_url).await {
+    postgres_database_on(test, &admin_url).await
+}
+
+/// [`postgres_database`] on the server that `admin_url` names.
+pub async fn postgres_database_on(test: &str, admin_url: &str) -> Option<TestPostgres> {
+    let mut admin = match PgConnection::connect(admin_url).await {
         Ok(connection) => connection,
         Err(error) => {
             skip(
@@ -92,11 +103,15 @@ pub async fn postgres_database(test: &str) -> Option<TestPostgres> {
         .expect("create a test database");
     let base = admin_url
         .rsplit_once('/')
-        .map_or(admin_url.as_str(), |(base, _)| base);
+        .map_or(admin_url, |(base, _)| base);
+    let port = sqlx::postgres::PgConnectOptions::from_str(admin_url)
+        .expect("a PostgreSQL URL")
+        .get_port();
     Some(TestPostgres {
         url: format!("{base}/{name}"),
         name,
-        admin_url,
+        port,
+        admin_url: admin_url.to_owned(),
     })
 }
 
@@ -246,11 +261,13 @@ impl PgBouncer {
             }
         };
         std::fs::write(&users, users_line).expect("write the users file");
+        // `server_login_retry = 1`: after a failed server login (the server restarting),
+        // PgBouncer tries again after 1 s rather than its default 15 s, as RDS Proxy keeps trying.
         std::fs::write(
             &config,
             format!(
                 "[databases]\n\
-                 {name} = host=127.0.0.1 port=5432 dbname={name} user=postgres\n\
+                 {name} = host=127.0.0.1 port={server_port} dbname={name} user=postgres\n\
                  [pgbouncer]\n\
                  listen_addr = 127.0.0.1\n\
                  listen_port = {port}\n\
@@ -261,8 +278,10 @@ impl PgBouncer {
                  default_pool_size = {server_pool_size}\n\
                  max_client_conn = 500\n\
                  server_reset_query =\n\
+                 server_login_retry = 1\n\
                  logfile =\n",
                 name = database.name,
+                server_port = database.port,
                 users = users.display(),
             ),
         )
@@ -292,7 +311,7 @@ impl PgBouncer {
     }
 }
 
-fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()

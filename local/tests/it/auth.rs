@@ -272,6 +272,10 @@ async fn cors_answers_only_the_configured_origins() {
     );
     let allowed_headers = headers["access-control-allow-headers"].to_str().unwrap();
     assert!(allowed_headers.contains("authorization") && allowed_headers.contains("x-api-key"));
+    assert!(
+        allowed_headers.contains("idempotency-key"),
+        "{allowed_headers}"
+    );
 
     let foreign = preflight("https://evil.example").send().await.unwrap();
     assert!(foreign
@@ -293,7 +297,7 @@ async fn cors_answers_only_the_configured_origins() {
     );
     assert_eq!(
         response.headers()["access-control-expose-headers"],
-        "location"
+        "idempotent-replayed, location, retry-after"
     );
     let response = get("https://evil.example").send().await.unwrap();
     assert!(response

@@ -60,11 +60,22 @@ pub fn options(auth_cache_ttl: Duration) -> local::Options {
 
 /// A migrated gateway on `database_url`.
 pub async fn start_gateway_with(database_url: &str, options: local::Options) -> TestGateway {
+    let app = app_on(database_url).await;
+    app.store.migrate().await.unwrap();
+    spawn_gateway(app, options).await
+}
+
+/// The app of a test gateway on `database_url` (four connections), migrations not applied.
+pub async fn app_on(database_url: &str) -> App {
     let config =
         Config::from_lookup(|name| (name == "DATABASE_URL").then(|| database_url.to_owned()))
             .unwrap();
-    let app = App::from_config(&config, 4).await.unwrap();
-    app.store.migrate().await.unwrap();
+    App::from_config(&config, 4).await.unwrap()
+}
+
+/// A gateway serving `app` as it is (no migrations: behind a transaction pooler they run on
+/// the server directly, as the deploy pipeline runs them).
+pub async fn spawn_gateway(app: App, options: local::Options) -> TestGateway {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(local::serve(

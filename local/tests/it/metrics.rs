@@ -1,6 +1,6 @@
 //! `GET /metrics` over real HTTP: Prometheus text, without a key, that moves with the requests
-//! the gateway serves: REST routes, WebSocket routes, the authorizer, pushes, and requests
-//! answered 503 while the database is away.
+//! the gateway serves: REST routes, WebSocket routes, the authorizer, pushes, idempotent
+//! replays, and requests answered 503 while the database is away.
 //!
 //! Every gateway of this test process shares one recorder, and other tests run at the same
 //! time, so each check is on how much a figure grew, at least.
@@ -119,6 +119,26 @@ async fn metrics_count_every_route_the_authorizer_and_pushes_and_move_with_reque
         .await
         .unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    // The same key twice: the second is a replay, which pushes nothing.
+    for replay in [false, true] {
+        let created = http
+            .post(format!("{}/goals", gateway.base))
+            .header("idempotency-key", "metrics-replay")
+            .json(&json!({ "name": "counted once" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), StatusCode::CREATED);
+        assert_eq!(
+            created.headers().contains_key("idempotent-replayed"),
+            replay
+        );
+        if !replay {
+            tokio::time::timeout(Duration::from_secs(2), socket.next())
+                .await
+                .expect("the push arrives");
+        }
+    }
     let anonymous = reqwest::get(format!("{}/goals", gateway.base))
         .await
         .unwrap();
@@ -126,21 +146,22 @@ async fn metrics_count_every_route_the_authorizer_and_pushes_and_move_with_reque
     drop(socket);
 
     let after = scrape(&gateway.base).await;
-    let cases: [(&str, Labels, f64); 9] = [
-        ("Requests", &request("create-goal", "2xx"), 3.0),
-        ("Latency", &request("create-goal", "2xx"), 3.0),
+    let cases: [(&str, Labels, f64); 10] = [
+        ("Requests", &request("create-goal", "2xx"), 5.0),
+        ("Latency", &request("create-goal", "2xx"), 5.0),
+        ("IdempotentReplays", &[], 1.0),
         ("Requests", &request("get-goal", "4xx"), 1.0),
         ("Requests", &request("ws-connect", "2xx"), 1.0),
-        // Four keyed requests and the WebSocket connect allowed, the anonymous one denied.
-        ("Requests", &request("authorizer", "2xx"), 5.0),
+        // Six keyed requests and the WebSocket connect allowed, the anonymous one denied.
+        ("Requests", &request("authorizer", "2xx"), 7.0),
         ("Requests", &request("authorizer", "4xx"), 1.0),
         (
             "RequestsByStatus",
             &[("StatusClass", "2xx")],
-            3.0 + 1.0 + 5.0,
+            5.0 + 1.0 + 7.0,
         ),
         ("RequestsByStatus", &[("StatusClass", "4xx")], 2.0),
-        ("Pushes", &[("Outcome", "delivered")], 3.0),
+        ("Pushes", &[("Outcome", "delivered")], 4.0),
     ];
     for (metric, labels, at_least) in cases {
         let grown = grew(&before, &after, metric, labels);

@@ -4,6 +4,7 @@
 //! conformance suite (`shared/tests/api/store_conformance.rs`).
 
 mod connections;
+mod idempotency;
 mod postgres;
 mod sqlite;
 
@@ -19,6 +20,7 @@ use crate::domain::{Cursor, Goal, GoalId, GoalPage, GoalPatch, NewGoal, Owner, P
 use crate::keys::{KeyHash, KeyId, KeyInfo};
 
 pub use connections::ConnectionStore;
+pub use idempotency::IdempotencyStore;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -35,12 +37,39 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
-        match error {
-            sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_) => Self::Unavailable(error),
-            other => Self::Database(other),
+        if is_unavailable(&error) {
+            Self::Unavailable(error)
+        } else {
+            Self::Database(error)
+        }
+    }
+}
+
+/// Whether `error` means the database is away (unreachable, restarting, or its proxy cannot
+/// reach it) rather than that it refused a statement: the first is worth a retry, a 503.
+fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_) => true,
+        // SQLSTATE class 08 (connection exception: also what PgBouncer answers when it cannot
+        // reach the server), 57P01-57P03 (the server is shutting down, crashed, or starting up),
+        // 53300 (no connection slot free).
+        sqlx::Error::Database(error) => error.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300")
+        }),
+        _ => false,
+    }
+}
+
+impl StoreError {
+    /// Any failure, counted as the database being away: what `/health` makes of a failed ping.
+    pub fn unavailable(self) -> Self {
+        match self {
+            Self::Database(cause) => Self::Unavailable(cause),
+            unavailable => unavailable,
         }
     }
 }
@@ -79,11 +108,12 @@ pub trait KeyStore: Send + Sync {
     async fn any_keys(&self) -> Result<bool>;
 }
 
-/// Everything one database keeps: goals, the WebSocket connections their changes go to, and
-/// API keys. What the functions and the local gateway hold.
-pub trait Store: GoalStore + ConnectionStore + KeyStore {}
+/// Everything one database keeps: goals (and the idempotency records of their creates), the
+/// WebSocket connections their changes go to, and API keys. What the functions and the local
+/// gateway hold.
+pub trait Store: GoalStore + IdempotencyStore + ConnectionStore + KeyStore {}
 
-impl<T: GoalStore + ConnectionStore + KeyStore> Store for T {}
+impl<T: GoalStore + IdempotencyStore + ConnectionStore + KeyStore> Store for T {}
 
 /// One page of an owner's goals: asks for one goal more than the page holds to learn whether
 /// another page follows, without a count query.
@@ -124,8 +154,11 @@ pub trait CredentialSource: Send + Sync + std::fmt::Debug {
     async fn connect_options(&self) -> std::result::Result<PgConnectOptions, String>;
 }
 
-/// How long a request waits for a connection before the database counts as unavailable.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a request waits for a connection before the database counts as unavailable. It
+/// bounds connecting too: sqlx retries a refused connect, with backoff, until this deadline.
+/// Well under the functions' 10 s timeout (`template.yaml`), so a request while the database is
+/// away ends in a 503 with time to spare, never in a Lambda timeout.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Builds the store. Connections open lazily, so a function still starts (and `/health`
 /// answers 503) while the database is down.

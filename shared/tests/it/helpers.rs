@@ -57,6 +57,11 @@ impl TestStore {
         self.app.store.as_ref()
     }
 
+    /// The PostgreSQL database's URL (panics on SQLite).
+    pub fn database_url(&self) -> &str {
+        &self.postgres.as_ref().expect("a PostgreSQL store").url
+    }
+
     /// Drops the PostgreSQL database, if any. Call it at the end of a test.
     pub async fn finish(self) {
         if let Some(postgres) = self.postgres {

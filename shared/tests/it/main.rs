@@ -1,5 +1,5 @@
 //! Integration tests of the shared crate, one binary: store conformance on both engines (goals
-//! and API keys), the authorizer fed with its events,
+//! and API keys), `Idempotency-Key` on both engines, the authorizer fed with its events,
 //! handlers fed with `events/*.json`, bad input, the store behind PgBouncer, and the route
 //! table against `functions/` and `template.yaml`; the connection store, the WebSocket
 //! handlers, and the `migrate` function.
@@ -9,6 +9,7 @@ mod bad_input;
 mod connections;
 mod events;
 mod helpers;
+mod idempotency;
 mod keys;
 mod migrate;
 mod openapi;

@@ -204,3 +204,40 @@ proptest! {
         prop_assert_eq!(regex.is_match(&name), GoalName::parse(&name).is_ok(), "{:?}", name);
     }
 }
+
+#[test]
+fn the_idempotency_key_header_and_the_replay_header_are_documented_as_the_code_has_them() {
+    use goal_tracker::idempotency::{IDEMPOTENCY_KEY_HEADER, MAX_KEY_CHARS, REPLAYED_HEADER};
+    let doc = document();
+    let create = &doc["paths"]["/goals"]["post"];
+    let key = create["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["in"] == "header")
+        .expect("the Idempotency-Key header");
+    assert_eq!(
+        key["name"].as_str().map(str::to_ascii_lowercase).as_deref(),
+        Some(IDEMPOTENCY_KEY_HEADER)
+    );
+    assert_eq!(key["schema"]["maxLength"], MAX_KEY_CHARS);
+    let replayed: Vec<String> = create["responses"]["201"]["headers"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|name| name.to_ascii_lowercase())
+        .collect();
+    assert!(
+        replayed.iter().any(|name| name == REPLAYED_HEADER),
+        "{replayed:?}"
+    );
+    for (status, code) in [
+        ("409", "IdempotencyInProgress"),
+        ("422", "IdempotencyKeyReused"),
+    ] {
+        assert_eq!(
+            create["responses"][status]["$ref"],
+            format!("#/components/responses/{code}")
+        );
+    }
+}

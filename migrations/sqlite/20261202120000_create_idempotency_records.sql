@@ -1,0 +1,20 @@
+-- What `POST /goals` answered to an `Idempotency-Key`, per owner: the request's fingerprint
+-- (SHA-256 of method, path and body, hex) and a snapshot of the goal it created, written in the
+-- same transaction as the goal, so a retry replays the first answer exactly. A record is kept
+-- until expires_at (24 hours); an expired one is replaced when its key comes again.
+CREATE TABLE idempotency_records (
+    owner            TEXT    NOT NULL CHECK (length(owner) BETWEEN 1 AND 255),
+    key              TEXT    NOT NULL CHECK (length(key) BETWEEN 1 AND 255),
+    fingerprint      TEXT    NOT NULL CHECK (length(fingerprint) = 64),
+    goal_id          INTEGER NOT NULL,
+    goal_name        TEXT    NOT NULL,
+    goal_completed   BOOLEAN NOT NULL CHECK (goal_completed IN (0, 1)),
+    goal_created_at  TEXT    NOT NULL,
+    goal_updated_at  TEXT    NOT NULL,
+    created_at       TEXT    NOT NULL,
+    expires_at       TEXT    NOT NULL,
+    PRIMARY KEY (owner, key)
+);
+
+-- For a purge of expired records.
+CREATE INDEX idempotency_records_expires_at_idx ON idempotency_records (expires_at);
