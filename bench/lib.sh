@@ -137,22 +137,25 @@ release_build() {
 }
 
 # --- the local gateway --------------------------------------------------------------------------
-# start_gateway <database> <log name> [VAR=value…]: `cargo run --release -p local` on a free port
-# against that (fresh) database, as $BENCH_OWNER, with the extra environment given, logging to
-# bench/out/<log name>.log; stopped on exit. Waits for GET /health, then sets GATEWAY_URL and
-# GATEWAY_KEY: the dev key the gateway issued on the fresh database and printed once.
+# start_gateway <database> <log name> [VAR=value…]: `cargo run --release -p local` (or the binary
+# $GATEWAY_BIN, whose process is then the gateway itself) on a free port against that (fresh)
+# database, as $BENCH_OWNER, with the extra environment given, logging to
+# bench/out/<log name>.log, in its own process group stopped on exit. Waits for GET /health,
+# then sets GATEWAY_URL, GATEWAY_PID and GATEWAY_KEY: the dev key the gateway issued on the
+# fresh database and printed once.
 start_gateway() {
-  local db=$1 log="$OUT_DIR/$2.log" port pid
+  local db=$1 log="$OUT_DIR/$2.log" port command=(cargo run --release -q -p local)
   shift 2
+  [ -z "${GATEWAY_BIN:-}" ] || command=("$GATEWAY_BIN")
   port=$(free_port)
   GATEWAY_URL="http://127.0.0.1:$port"
-  say "starting: cargo run --release -p local on $GATEWAY_URL, database $db, owner $BENCH_OWNER${*:+, $*}"
+  say "starting: ${command[*]} on $GATEWAY_URL, database $db, owner $BENCH_OWNER${*:+, $*}"
   env LOCAL_ADDR="127.0.0.1:$port" DATABASE_URL="$(database_url "$db")" DEV_OWNER="$BENCH_OWNER" "$@" \
-    setsid cargo run --release -q -p local >"$log" 2>&1 &
-  pid=$!
-  on_exit "stop_group $pid"
+    setsid "${command[@]}" >"$log" 2>&1 &
+  GATEWAY_PID=$!
+  on_exit "stop_group $GATEWAY_PID"
   # Up to 10 minutes: `cargo run` rebuilds first if a source changed since the last build.
-  if ! wait_for_200 "$GATEWAY_URL/health" 600 "$pid"; then
+  if ! wait_for_200 "$GATEWAY_URL/health" 600 "$GATEWAY_PID"; then
     tail -n 20 "$log" >&2
     die "GET /health did not answer 200 (log: bench/out/$2.log)"
   fi

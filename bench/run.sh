@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every benchmark in one run: deployment sizes, a function's peak memory over 1,000 invocations,
-# cold starts, database round trips per route, the local gateway's requests/s beside pgbench, live updates to 200 WebSocket clients, the
-# recovery after a database restart, and the browser frontend in Chromium. Prints figures; it
-# is not a test.
+# cold starts, database round trips per route, the local gateway's requests/s beside pgbench,
+# live updates to 200 WebSocket clients, the recovery after a database restart, the soak, and
+# the browser frontend in Chromium. Prints figures; it is not a test.
 # Usage, from the repo root: bench/run.sh     (see bench/README.md)
 set -euo pipefail
 # shellcheck source=bench/lib.sh
@@ -14,7 +14,7 @@ git diff --quiet HEAD 2>/dev/null || commit="$commit + uncommitted changes"
 say "goal-tracker benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $commit"
 
 failed=()
-for bench in sizes memory cold_start round_trips gateway_rps ws_fanout recovery frontend; do
+for bench in sizes memory cold_start round_trips gateway_rps ws_fanout recovery soak frontend; do
   "$BENCH_DIR/$bench.sh" || failed+=("$bench")
 done
 

@@ -8,14 +8,16 @@
 //!
 //! Variables: `DATABASE_URL` (default: a SQLite file in a temporary folder), `CLIENTS`, `ROUNDS`.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::{connect, env_or, is_goal_change, median, ms, percentile};
 use futures_util::StreamExt;
 use goal_tracker::config::Config;
 use goal_tracker::handlers::App;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::Message;
 
 /// What one round measured, in milliseconds.
 struct Round {
@@ -161,15 +163,12 @@ where
     let (receipts, mut received) = mpsc::unbounded_channel::<Instant>();
     let mut sockets = Vec::new();
     for _ in 0..clients {
-        let (socket, _) =
-            tokio_tungstenite::connect_async(format!("ws://{addr}/ws?api_key={key}")).await?;
+        let socket = connect(&addr.to_string(), key).await?;
         let receipts = receipts.clone();
         sockets.push(tokio::spawn(async move {
             let (_, mut stream) = socket.split();
             while let Some(Ok(message)) = stream.next().await {
-                if matches!(&message, Message::Text(text) if text.contains("goal.created"))
-                    && receipts.send(Instant::now()).is_err()
-                {
+                if is_goal_change(&message) && receipts.send(Instant::now()).is_err() {
                     break;
                 }
             }
@@ -199,10 +198,6 @@ where
     Ok(results)
 }
 
-fn ms(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1000.0
-}
-
 fn signed_ms(from: Instant, to: Instant) -> f64 {
     if to >= from {
         ms(to - from)
@@ -211,25 +206,6 @@ fn signed_ms(from: Instant, to: Instant) -> f64 {
     }
 }
 
-fn median(values: &[f64]) -> f64 {
-    percentile(values, 0.5)
-}
-
 fn p95(values: &[f64]) -> f64 {
     percentile(values, 0.95)
-}
-
-fn percentile(values: &[f64], p: f64) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
-fn env_or(name: &str, default: usize) -> anyhow::Result<usize> {
-    match std::env::var(name) {
-        Ok(raw) => raw
-            .parse()
-            .map_err(|_| anyhow::anyhow!("{name} must be a positive integer")),
-        Err(_) => Ok(default),
-    }
 }

@@ -8,12 +8,15 @@
 //! WebSocket clients connect at `/ws` ([`websocket`]); the gateway also serves the Management
 //! API at `/@connections/{id}` ([`management`]), which the handlers push goal changes through.
 //! The built frontend is served at `/` ([`site`]), on the same origin as the API.
+//! Two paths are the gateway's own, without a key: `/openapi.json` ([`openapi`]) and the
+//! metrics in Prometheus text at `/metrics` ([`metrics`]).
 
 pub mod auth;
 pub mod cli;
 pub mod cors;
 pub mod event;
 pub mod management;
+pub mod metrics;
 pub mod openapi;
 pub mod site;
 pub mod websocket;
@@ -163,6 +166,7 @@ pub struct Gateway {
 /// `/ws`, the Management API and the site are the gateway's own; every other request goes to
 /// [`dispatch`], where the shared route table does the routing, not axum.
 pub fn router(app: App, options: Options) -> Router {
+    metrics::install();
     let authorizer = Authorizer::new(app.store.clone(), options.auth_cache_ttl);
     Router::new()
         .route("/ws", get(websocket::upgrade))
@@ -178,6 +182,31 @@ pub fn router(app: App, options: Options) -> Router {
             Arc::new(options.cors),
             cors::layer,
         ))
+}
+
+/// The answer of one of the gateway's own paths, outside the route table and without a key:
+/// a GET of `path` is a 200 of `content_type` with `body()`, another method a 405; `None` when
+/// the request is for another path.
+pub(crate) fn own_path(
+    parts: &axum::http::request::Parts,
+    path: &str,
+    content_type: &'static str,
+    body: impl FnOnce() -> String,
+) -> Option<Result<lambda_http::Response<lambda_http::Body>, ApiError>> {
+    if parts.uri.path() != path {
+        return None;
+    }
+    if parts.method != axum::http::Method::GET {
+        return Some(Err(ApiError::MethodNotAllowed {
+            allowed: "GET".into(),
+        }));
+    }
+    let mut response = lambda_http::Response::new(lambda_http::Body::Text(body()));
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(content_type),
+    );
+    Some(Ok(response))
 }
 
 async fn dispatch(
@@ -202,7 +231,7 @@ async fn invoke(
     request: axum::extract::Request,
 ) -> Result<lambda_http::Response<lambda_http::Body>, ApiError> {
     let (parts, body) = request.into_parts();
-    if let Some(answer) = openapi::serve(&parts) {
+    if let Some(answer) = openapi::serve(&parts).or_else(|| metrics::serve(&parts)) {
         return answer;
     }
     let (route, path_parameters) = match match_route(&parts.method, parts.uri.path()) {

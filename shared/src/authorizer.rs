@@ -28,6 +28,7 @@ use serde_json::{json, Value};
 use crate::config::ConfigError;
 use crate::domain::Owner;
 use crate::keys::KeyHash;
+use crate::metrics::{self, AUTHORIZER};
 use crate::store::{KeyStore, StoreError};
 
 /// The header besides `Authorization: Bearer …` that carries a key.
@@ -126,11 +127,25 @@ impl Authorizer {
             .map(|(owner, _)| owner))
     }
 
-    /// [`Authorizer::authorize`], also saying whether the cache answered.
+    /// [`Authorizer::authorize`], also saying whether the cache answered. Each decision is
+    /// counted and timed as a request of the `authorizer` function: allowed is 2xx, denied 4xx,
+    /// undecided (the store failed) 5xx.
     pub async fn authorize_traced(
         &self,
         presented: Option<&str>,
     ) -> Result<Option<(Owner, Source)>, StoreError> {
+        let started = Instant::now();
+        let decision = self.decide(presented).await;
+        let status = match &decision {
+            Ok(Some(_)) => 200,
+            Ok(None) => 401,
+            Err(_) => 500,
+        };
+        metrics::request(AUTHORIZER, status, started.elapsed());
+        decision
+    }
+
+    async fn decide(&self, presented: Option<&str>) -> Result<Option<(Owner, Source)>, StoreError> {
         let Some(presented) = presented else {
             tracing::info!(reason = "no key", "denied");
             return Ok(None);

@@ -8,6 +8,7 @@ use lambda_http::{Body, Response};
 use serde::Serialize;
 
 use crate::domain::ValidationError;
+use crate::metrics;
 use crate::store::StoreError;
 
 /// What `Retry-After` says on a 503 or a 409 `idempotency_in_progress`: a database restart or
@@ -105,11 +106,13 @@ impl ApiError {
     }
 
     /// Logs a server-side failure with its cause; the client only ever sees the generic message.
-    /// Every answer "the database is away" (REST, WebSocket, authorizer) passes here once.
+    /// Every answer "the database is away" (REST, WebSocket, authorizer) passes here once,
+    /// so it is also where a `service_unavailable` is counted.
     pub fn log_cause(&self) {
         match self {
             Self::Internal(cause) => tracing::error!(error = ?cause, "request failed"),
             Self::ServiceUnavailable(cause) => {
+                metrics::database_unavailable();
                 tracing::warn!(error = ?cause, "database unavailable")
             }
             _ => {}

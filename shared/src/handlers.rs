@@ -2,6 +2,7 @@
 //! The same functions serve Lambda, the local gateway and the tests.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -12,6 +13,7 @@ use crate::domain::Goal;
 use crate::domain::{CreateGoalRequest, GoalEvent, GoalPatch, NewGoal, Owner, UpdateGoalRequest};
 use crate::error::{json_response, ApiError};
 use crate::idempotency::{Fingerprint, IdempotentOutcome, IdempotentRequest, REPLAYED_HEADER};
+use crate::metrics;
 use crate::push::Notifier;
 use crate::request::{goal_id, idempotency_key, json_body, owner, page_query};
 use crate::routes::Endpoint;
@@ -52,8 +54,10 @@ impl App {
 }
 
 /// Serves one request for `endpoint`. Never fails: every error becomes its JSON response.
+/// Each request is counted and timed under its function's name (see [`metrics`]).
 #[tracing::instrument(name = "request", skip_all, fields(endpoint = ?endpoint, method = %req.method()))]
 pub async fn handle(app: &App, endpoint: Endpoint, req: Request) -> Response<Body> {
+    let started = Instant::now();
     let result = match endpoint {
         Endpoint::Health => health(app).await,
         Endpoint::ListGoals => list_goals(app, &req).await,
@@ -63,7 +67,9 @@ pub async fn handle(app: &App, endpoint: Endpoint, req: Request) -> Response<Bod
         Endpoint::DeleteGoal => delete_goal(app, &req).await,
     };
     let response = result.unwrap_or_else(ApiError::into_response);
-    tracing::info!(status = response.status().as_u16(), "responded");
+    let status = response.status().as_u16();
+    metrics::request(endpoint.route().function, status, started.elapsed());
+    tracing::info!(status, "responded");
     response
 }
 
@@ -111,7 +117,9 @@ async fn created_response(
 }
 
 /// The first answer again, marked `Idempotent-Replayed: true`; nothing is created or pushed.
+/// Counted as an idempotent replay.
 fn replayed_response(first: &Goal) -> Result<Response<Body>, ApiError> {
+    metrics::idempotent_replay();
     let mut response = created_answer(first)?;
     response
         .headers_mut()

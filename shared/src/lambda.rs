@@ -1,17 +1,21 @@
 //! The whole of a function binary's `main`: init tracing, build what it needs once, serve.
 //! [`serve`] runs a REST endpoint, [`serve_websocket`] a WebSocket route; [`serve_authorizer`]
 //! and [`serve_api_keys`] the two functions that take other events.
+//!
+//! This is where Lambda's metrics recorder is wired: installed at init, flushed as EMF lines on
+//! stdout at the end of every invocation (see [`crate::metrics`]).
 
 use std::convert::Infallible;
 use std::sync::Arc;
 
-use lambda_http::{service_fn, LambdaEvent, Request};
+use lambda_http::{service_fn, LambdaEvent, Request, RequestExt};
 use serde_json::Value;
 
 use crate::authorizer::{cache_ttl_from_env, Authorizer};
 use crate::config::{Config, InitError};
 use crate::handlers::{handle, App};
 use crate::keys::{self, KeyCommand};
+use crate::metrics;
 use crate::routes::Endpoint;
 use crate::telemetry;
 use crate::websocket::{handle_ws, WsRequest, WsRoute};
@@ -26,7 +30,13 @@ const LAMBDA_MAX_CONNECTIONS: u32 = 1;
 pub async fn serve(endpoint: Endpoint) -> Result<(), Error> {
     let app = &init(format_args!("{endpoint:?}")).await?;
     lambda_http::run(service_fn(move |req: Request| async move {
-        Ok::<_, Infallible>(handle(app, endpoint, req).await)
+        let request_id = req
+            .lambda_context_ref()
+            .map(|context| context.request_id.clone())
+            .unwrap_or_default();
+        let response = handle(app, endpoint, req).await;
+        metrics::flush_emf(&request_id);
+        Ok::<_, Infallible>(response)
     }))
     .await
 }
@@ -39,7 +49,9 @@ pub async fn serve_authorizer() -> Result<(), Error> {
     let authorizer = Arc::new(Authorizer::new(app.store, ttl));
     let authorizer = &authorizer;
     lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        authorizer.handle_event(event.payload).await.map_err(|e| {
+        let decided = authorizer.handle_event(event.payload).await;
+        metrics::flush_emf(&event.context.request_id);
+        decided.map_err(|e| {
             tracing::error!(error = %e, "authorizer failed");
             Error::from(e.to_string())
         })
@@ -72,15 +84,18 @@ pub async fn serve_websocket(route: WsRoute) -> Result<(), Error> {
     let app = &init(format_args!("{route:?}")).await?;
     lambda_http::lambda_runtime::run(service_fn(
         move |event: LambdaEvent<WsRequest>| async move {
-            Ok::<_, Infallible>(handle_ws(app, route, event.payload).await)
+            let response = handle_ws(app, route, event.payload).await;
+            metrics::flush_emf(&event.context.request_id);
+            Ok::<_, Infallible>(response)
         },
     ))
     .await
 }
 
-/// Installs tracing and builds the app, once per execution environment.
+/// Installs tracing and the metrics recorder and builds the app, once per execution environment.
 async fn init(serving: std::fmt::Arguments<'_>) -> Result<App, Error> {
     telemetry::init();
+    metrics::install_emf();
     let built = async {
         let config = Config::from_env()?;
         let app = App::from_config(&config, LAMBDA_MAX_CONNECTIONS).await?;

@@ -2,8 +2,8 @@
 //!
 //! Layers: [`domain`] (rules, no HTTP or SQL), [`store`] (the database), [`handlers`]
 //! (API Gateway request in, response out) over [`request`] and [`error`]; [`routes`] is the
-//! route table; [`config`], [`telemetry`] and [`lambda`] are what a binary needs at init.
-//! [`idempotency`] makes a retried create harmless.
+//! route table; [`config`], [`telemetry`] and [`lambda`] are what a binary needs at init;
+//! [`metrics`] is what an operator watches. [`idempotency`] makes a retried create harmless.
 //! [`keys`] issues and revokes API keys; [`authorizer`] checks them.
 //! [`websocket`] serves the WebSocket routes; [`push`] sends goal changes to connections;
 //! [`migrate`] is the function that applies the migrations in AWS.
@@ -16,6 +16,7 @@ pub mod handlers;
 pub mod idempotency;
 pub mod keys;
 pub mod lambda;
+pub mod metrics;
 pub mod migrate;
 pub mod push;
 pub mod request;

@@ -4,7 +4,8 @@
 //!
 //! A push never fails the write that caused it: every connection is tried concurrently, within
 //! one deadline, and what goes wrong is logged. A 410 Gone means the connection closed without
-//! its `$disconnect` reaching us, so its row is removed.
+//! its `$disconnect` reaching us, so its row is removed. Every push is counted by outcome
+//! (delivered, pruned, failed; one not finished by the deadline counts as failed).
 
 use std::time::Duration;
 
@@ -16,6 +17,7 @@ use futures_util::{stream, StreamExt};
 
 use crate::config::aws_config_loader;
 use crate::domain::{ConnectionId, GoalEvent, Owner};
+use crate::metrics::{self, PushOutcome};
 use crate::store::ConnectionStore;
 
 /// API Gateway closes every WebSocket connection after two hours: older rows are stale.
@@ -95,6 +97,9 @@ impl Notifier {
         .await
         .is_ok();
         let unfinished = total - delivered - gone - failed;
+        metrics::pushes(PushOutcome::Delivered, delivered as u64);
+        metrics::pushes(PushOutcome::Pruned, gone as u64);
+        metrics::pushes(PushOutcome::Failed, (failed + unfinished) as u64);
         if finished && failed == 0 {
             tracing::info!(total, delivered, gone, "pushed");
         } else {

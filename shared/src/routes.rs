@@ -14,6 +14,16 @@ pub enum Endpoint {
     DeleteGoal,
 }
 
+impl Endpoint {
+    /// The endpoint's route in [`ROUTES`].
+    pub fn route(self) -> &'static Route {
+        ROUTES
+            .iter()
+            .find(|route| route.endpoint == self)
+            .expect("every endpoint has a route in ROUTES")
+    }
+}
+
 /// A route of the HTTP API.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
@@ -156,6 +166,13 @@ mod tests {
                 RouteMatch::NotFound,
                 "path {path:?}"
             );
+        }
+    }
+
+    #[test]
+    fn every_endpoint_finds_its_own_route() {
+        for route in ROUTES {
+            assert_eq!(route.endpoint.route(), route, "{:?}", route.endpoint);
         }
     }
 

@@ -8,6 +8,8 @@
 //! - anything else → `{"type":"error","error":{"code":"…","message":"…"}}`, and the connection
 //!   stays open.
 
+use std::time::Instant;
+
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use chrono::Utc;
@@ -21,6 +23,7 @@ use serde_json::Value;
 use crate::domain::{Connection, ConnectionId, Cursor, GoalPage, Owner, PageLimit};
 use crate::error::ApiError;
 use crate::handlers::App;
+use crate::metrics;
 use crate::push::CONNECTION_LIFETIME;
 use crate::store;
 
@@ -38,6 +41,16 @@ pub enum WsRoute {
     Connect,
     Disconnect,
     Default,
+}
+
+impl WsRoute {
+    /// The route's definition in [`WS_ROUTES`].
+    pub fn def(self) -> &'static WsRouteDef {
+        WS_ROUTES
+            .iter()
+            .find(|def| def.route == self)
+            .expect("every WebSocket route is in WS_ROUTES")
+    }
 }
 
 /// A WebSocket route, its route key and the Lambda function (and `functions/` folder) serving it.
@@ -103,6 +116,14 @@ impl From<store::StoreError> for MessageError {
 }
 
 impl MessageError {
+    /// The status the error frame stands for, as the REST API would answer it.
+    fn status(&self) -> u16 {
+        match self {
+            Self::Api(error) => error.status_code().as_u16(),
+            Self::UnknownAction(_) => 400,
+        }
+    }
+
     fn into_reply(self) -> Reply {
         let (code, message) = match self {
             Self::Api(error) => {
@@ -121,28 +142,42 @@ impl MessageError {
 }
 
 /// Serves one event of `route`. Never fails: every error becomes its response or frame.
+/// Each event is counted and timed under its function's name (see [`metrics`]); a `$default`
+/// error frame counts with the status its error has in the REST API.
 #[tracing::instrument(
     name = "ws",
     skip_all,
     fields(route = ?route, connection = event.request_context.connection_id.as_deref().unwrap_or(""))
 )]
 pub async fn handle_ws(app: &App, route: WsRoute, event: WsRequest) -> WsResponse {
-    let response = match route {
-        WsRoute::Connect => connect(app, &event).await,
-        WsRoute::Disconnect => disconnect(app, &event).await,
-        WsRoute::Default => Ok(default(app, &event).await),
-    }
-    .unwrap_or_else(|error| {
-        // The REST answer, headers (`Retry-After` on a 503) and all.
-        let response = error.into_response();
-        let status = response.status().as_u16();
-        let (parts, body) = response.into_parts();
-        let mut response = ws_response(status, Some(body));
-        response.headers = parts.headers;
-        response
-    });
+    let started = Instant::now();
+    let (response, status) = match route {
+        WsRoute::Connect => answered(connect(app, &event).await),
+        WsRoute::Disconnect => answered(disconnect(app, &event).await),
+        WsRoute::Default => default(app, &event).await,
+    };
+    metrics::request(route.def().function, status, started.elapsed());
     tracing::info!(status = response.status_code, "responded");
     response
+}
+
+/// A `$connect` or `$disconnect` outcome as its response, and its status.
+fn answered(result: Result<WsResponse, ApiError>) -> (WsResponse, u16) {
+    match result {
+        Ok(response) => {
+            let status = u16::try_from(response.status_code).unwrap_or(500);
+            (response, status)
+        }
+        Err(error) => {
+            // The REST answer, headers (`Retry-After` on a 503) and all.
+            let response = error.into_response();
+            let status = response.status().as_u16();
+            let (parts, body) = response.into_parts();
+            let mut response = ws_response(status, Some(body));
+            response.headers = parts.headers;
+            (response, status)
+        }
+    }
 }
 
 /// `$connect`: refused without an owner; otherwise recorded, and expired rows swept.
@@ -179,17 +214,21 @@ async fn disconnect(app: &App, event: &WsRequest) -> Result<WsResponse, ApiError
     Ok(ws_response(200, None))
 }
 
-/// `$default`: one message in, one frame out.
-async fn default(app: &App, event: &WsRequest) -> WsResponse {
-    let reply = answer(app, event)
-        .await
-        .unwrap_or_else(MessageError::into_reply);
+/// `$default`: one message in, one frame out; and the status the frame stands for.
+async fn default(app: &App, event: &WsRequest) -> (WsResponse, u16) {
+    let (reply, status) = match answer(app, event).await {
+        Ok(reply) => (reply, 200),
+        Err(error) => {
+            let status = error.status();
+            (error.into_reply(), status)
+        }
+    };
     match serde_json::to_string(&reply) {
-        Ok(frame) => ws_response(200, Some(Body::Text(frame))),
+        Ok(frame) => (ws_response(200, Some(Body::Text(frame))), status),
         Err(error) => {
             let error = ApiError::Internal(error.into());
             error.log_cause();
-            ws_response(500, None)
+            (ws_response(500, None), 500)
         }
     }
 }

@@ -7,10 +7,12 @@
 //! - [`Moto::start`]: `moto_server`, a local AWS endpoint for Secrets Manager.
 //! - [`lambda_runtime::invoke`]: a real function binary under an emulated Lambda Runtime API.
 //! - [`template`] and [`repo_file`]: the IaC files, for the drift tests.
+//! - [`emf::metrics_in`]: the Embedded Metric Format lines of its output, checked against the spec.
 //!
 //! A service that is missing is a skip, reported plainly (see [`skip`]); with `CI=true` it is
 //! a failure instead.
 
+pub mod emf;
 pub mod lambda_runtime;
 mod private_postgres;
 

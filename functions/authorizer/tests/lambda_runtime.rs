@@ -1,6 +1,7 @@
 //! The real `authorizer` binary under the Lambda Runtime API, as Lambda runs it, fed the
 //! `events/authorizer-*.json` events at `RUST_LOG=trace`: the answers API Gateway expects, and
-//! not a trace of the key in the log, although the runtime itself logs raw events at TRACE.
+//! not a trace of the key in the log, although the runtime itself logs raw events at TRACE;
+//! and each decision counted in Embedded Metric Format.
 
 use goal_tracker::domain::Owner;
 use goal_tracker::keys::KeyHash;
@@ -92,5 +93,23 @@ async fn the_function_answers_both_apis_and_never_logs_the_key() {
     assert!(
         !logs.contains("Bearer"),
         "an Authorization header reached the log:\n{logs}"
+    );
+
+    // Allowed is 2xx, denied 4xx; an event that is no question is no decision.
+    let metrics = testkit::emf::metrics_in(&logs);
+    testkit::emf::assert_requests_counted(
+        &metrics,
+        "goal-tracker",
+        "authorizer",
+        &[
+            ("req-bearer", "2xx"),
+            ("req-x-api-key", "2xx"),
+            ("req-no-key", "4xx"),
+            ("req-websocket", "2xx"),
+        ],
+    );
+    assert!(
+        metrics.iter().all(|m| m.root["RequestId"] != "req-unknown"),
+        "{metrics:#?}"
     );
 }

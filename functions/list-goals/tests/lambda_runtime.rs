@@ -20,7 +20,11 @@ async fn the_function_answers_events_and_tags_every_log_line_with_the_request_id
     let (responses, logs) = invoke(
         env!("CARGO_BIN_EXE_list-goals"),
         "list-goals",
-        &[("DATABASE_URL", &sqlite.url), ("RUST_LOG", "info")],
+        &[
+            ("DATABASE_URL", &sqlite.url),
+            ("RUST_LOG", "info"),
+            ("STACK_NAME", "test-stack"),
+        ],
         &events,
     )
     .await;
@@ -61,6 +65,36 @@ async fn the_function_answers_events_and_tags_every_log_line_with_the_request_id
             spans.iter().any(|span| span["requestId"] == request_id),
             "the line lacks request id {request_id}: {line}"
         );
+    }
+
+    // Every line was JSON above; the metrics among them are valid EMF, one set per request.
+    let metrics = testkit::emf::metrics_in(&logs);
+    assert!(metrics.iter().all(|m| m.namespace == "GoalTracker"));
+    for ((request_id, _), class) in invocations.iter().zip(["2xx", "4xx"]) {
+        let dimensions = [
+            ("Stack", "test-stack"),
+            ("Function", "list-goals"),
+            ("StatusClass", class),
+        ];
+        let one = |name, dimensions: &[(&str, &str)]| {
+            testkit::emf::one(&metrics, request_id, name, dimensions)
+        };
+        let requests = one("Requests", &dimensions);
+        assert_eq!(
+            (requests.unit.as_deref(), &requests.values[..]),
+            (Some("Count"), &[1.0][..])
+        );
+        let latency = one("Latency", &dimensions);
+        assert_eq!(latency.unit.as_deref(), Some("Milliseconds"));
+        assert!(
+            matches!(latency.values[..], [ms] if (0.0..5000.0).contains(&ms)),
+            "{latency:?}"
+        );
+        let by_status = one(
+            "RequestsByStatus",
+            &[("Stack", "test-stack"), ("StatusClass", class)],
+        );
+        assert_eq!(by_status.values, [1.0]);
     }
 }
 

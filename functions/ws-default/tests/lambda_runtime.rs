@@ -1,6 +1,7 @@
 //! The real `ws-default` binary under the Lambda Runtime API, as Lambda runs it, fed the
 //! WebSocket events in `events/`: what holds here holds for every WebSocket function, since
-//! they all run `goal_tracker::lambda::serve_websocket`.
+//! they all run `goal_tracker::lambda::serve_websocket`. Each message is counted in Embedded
+//! Metric Format, an error frame with the status its error has in the REST API.
 
 use serde_json::{json, Value};
 use testkit::lambda_runtime::invoke;
@@ -19,6 +20,11 @@ async fn the_function_answers_websocket_messages_with_frames() {
             "req-sync",
             "ws-default-sync.json",
             json!({ "type": "sync", "goals": [], "next_cursor": null }),
+        ),
+        (
+            "req-unknown",
+            "ws-default-unknown-action.json",
+            json!({ "type": "error", "error": { "code": "unknown_action", "message": "unknown action \"subscribe\"; the actions are \"ping\" and \"sync\"" } }),
         ),
     ];
     let events: Vec<_> = cases
@@ -41,5 +47,17 @@ async fn the_function_answers_websocket_messages_with_frames() {
     assert!(
         logs.lines().any(|line| line.contains("req-ping")),
         "log lines carry the request id:\n{logs}"
+    );
+
+    let metrics = testkit::emf::metrics_in(&logs);
+    testkit::emf::assert_requests_counted(
+        &metrics,
+        "goal-tracker",
+        "ws-default",
+        &[
+            ("req-ping", "2xx"),
+            ("req-sync", "2xx"),
+            ("req-unknown", "4xx"),
+        ],
     );
 }

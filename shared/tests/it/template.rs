@@ -2,7 +2,8 @@
 //! the folders of `functions/`, the HTTP API's routes exactly `ROUTES` and the WebSocket API's
 //! exactly `WS_ROUTES`, each wired to its route's function. A route or function added in one
 //! place and not the others fails here. So does a CORS origin that is not the site's, fed by
-//! terraform, and an API name terraform would no longer find for the site's CSP.
+//! terraform, and an API name terraform would no longer find for the site's CSP. The alarms on
+//! the functions' own metrics watch names the code writes.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -420,4 +421,61 @@ fn terraform_finds_the_apis_by_the_names_the_template_gives_them() {
             "terraform/main.tf looks up the API named ${{local.name}}{suffix}"
         );
     }
+}
+
+/// The alarms on the functions' own metrics watch what the code writes: the namespace, the
+/// metric names of `goal_tracker::metrics`, the stack's `Stack` dimension; and an operator
+/// hears of 5xx answers, failed pushes and an unreachable database.
+#[test]
+fn the_metric_alarms_watch_what_the_functions_emit() {
+    use goal_tracker::metrics::{DATABASE_UNAVAILABLE, NAMESPACE, PUSHES, REQUESTS_BY_STATUS};
+
+    let template = template();
+    let mut watched = BTreeSet::new();
+    for (id, alarm) in resources(&template, "AWS::CloudWatch::Alarm") {
+        let properties = &alarm["Properties"];
+        let metrics: Vec<&Value> = match properties["Metrics"].as_sequence() {
+            Some(queries) => queries
+                .iter()
+                .filter_map(|query| query["MetricStat"].get("Metric"))
+                .collect(),
+            None => vec![properties],
+        };
+        for metric in metrics {
+            if metric["Namespace"] != NAMESPACE {
+                continue;
+            }
+            let name = metric["MetricName"].as_str().expect("MetricName");
+            assert!(
+                [REQUESTS_BY_STATUS, PUSHES, DATABASE_UNAVAILABLE].contains(&name),
+                "{id}: {name} is not a metric the functions write"
+            );
+            let stack = metric["Dimensions"]
+                .as_sequence()
+                .and_then(|dimensions| dimensions.iter().find(|d| d["Name"] == "Stack"));
+            assert_eq!(
+                stack.and_then(|d| ref_target(&d["Value"])),
+                Some("AWS::StackName"),
+                "{id}: {name} is this stack's (Stack = the stack name)"
+            );
+            assert_eq!(
+                ref_target(&properties["AlarmActions"][0]),
+                Some("AlarmTopicArn"),
+                "{id}: notifies the alarm topic"
+            );
+            watched.insert((id.clone(), name.to_owned()));
+        }
+    }
+    for name in [REQUESTS_BY_STATUS, PUSHES, DATABASE_UNAVAILABLE] {
+        assert!(
+            watched.iter().any(|(_, watched)| watched == name),
+            "no alarm watches {name}"
+        );
+    }
+    let stack_name = &template["Globals"]["Function"]["Environment"]["Variables"]["STACK_NAME"];
+    assert_eq!(
+        ref_target(stack_name),
+        Some("AWS::StackName"),
+        "every function writes its metrics with the stack's name"
+    );
 }
