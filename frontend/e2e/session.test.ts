@@ -58,6 +58,26 @@ eachEngine((engine) => {
     await page.context().close();
   });
 
+  it("signs in with a key submitted before config.json has arrived", async () => {
+    const { key } = await newOwner(engine().databaseUrl);
+    const context = await browser().newContext();
+    const page = await context.newPage();
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route("**/config.json", async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(engine().base);
+    await page.getByLabel("API key").fill(key);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    release();
+    await page.locator("input.new-todo").waitFor();
+    await liveStatus(page, "Live");
+    expect(await page.getByRole("alert").textContent()).toBe("");
+    await context.close();
+  });
+
   it("shows the API's message for a refused key in role=alert and stays on the form", async () => {
     const unknown = `gt_${"A".repeat(43)}`;
     const refusal = await fetch(`${engine().base}/goals`, { headers: { Authorization: `Bearer ${unknown}` } });

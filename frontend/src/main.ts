@@ -52,7 +52,8 @@ interface Session {
   pendingCreates: Map<string, string>;
 }
 
-let endpoints: Endpoints;
+/** Read once at load; a sign-in submitted before `config.json` has arrived waits for it. */
+const endpointsReady: Promise<Endpoints> = loadEndpoints();
 let session: Session | null = null;
 /** The `<li>` of each shown goal, reused across renders so an edit in progress survives one. */
 const items = new Map<number, HTMLLIElement>();
@@ -257,6 +258,7 @@ function throwFirstRefusal(results: PromiseSettledResult<unknown>[]): void {
 
 /** Checks a key by loading the list with it; a refusal is shown and the form stays. */
 async function signIn(key: string): Promise<void> {
+  const endpoints = await endpointsReady;
   const api = new Api(endpoints.apiUrl, key);
   let snapshot: Goal[];
   try {
@@ -374,7 +376,6 @@ ui.list.addEventListener("focusout", (event) => {
 window.addEventListener("hashchange", render);
 
 void (async () => {
-  endpoints = await loadEndpoints();
   const key = localStorage.getItem(KEY_STORAGE);
   if (key) await signIn(key);
   else showSignIn();
