@@ -14,7 +14,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::helpers::{
-    client_for, keys_command, options, printed_keys, start_gateway, start_gateway_with,
+    client_for, keys_command, options, printed_keys, send_json, start_gateway, start_gateway_with,
     GatewayProcess, TestGateway, ALLOWED_ORIGIN,
 };
 
@@ -181,14 +181,7 @@ async fn isolation_matrix(gateway: &TestGateway) {
             Endpoint::CreateGoal => {
                 assert_eq!(response.status(), StatusCode::CREATED, "{case}");
                 let created: Value = response.json().await.unwrap();
-                let alices: Value = alice
-                    .get(format!("{base}/goals"))
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
+                let alices: Value = send_json(alice.get(format!("{base}/goals"))).await;
                 assert_eq!(
                     alices["goals"],
                     json!([goal.clone()]),
@@ -211,14 +204,7 @@ async fn isolation_matrix(gateway: &TestGateway) {
         }
     }
 
-    let unchanged: Value = alice
-        .get(format!("{base}/goals/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let unchanged: Value = send_json(alice.get(format!("{base}/goals/{id}"))).await;
     assert_eq!(unchanged, goal, "bob changed alice's goal");
 }
 

@@ -31,7 +31,9 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-use crate::helpers::{app_on, client_for, options, spawn_gateway, start_gateway, TestGateway};
+use crate::helpers::{
+    app_on, client_for, options, send_json, spawn_gateway, start_gateway, TestGateway,
+};
 
 /// Concurrent writers, as many clients retrying at once.
 const WRITERS: usize = 8;
@@ -384,15 +386,12 @@ async fn every_route_answers_503_with_retry_after_while_postgres_is_away_and_wor
     let known = gateway.issue_key("alice").await;
     let unseen = gateway.issue_key("alice").await;
     let alice = client_for(&known);
-    let created: Value = alice
-        .post(format!("{base}/goals"))
-        .json(&json!({ "name": "before the outage" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created: Value = send_json(
+        alice
+            .post(format!("{base}/goals"))
+            .json(&json!({ "name": "before the outage" })),
+    )
+    .await;
     let goal = format!("{base}/goals/{}", created["id"]);
     let ws = format!(
         "{}/ws?api_key={known}",

@@ -88,6 +88,11 @@ pub async fn spawn_gateway(app: App, options: local::Options) -> TestGateway {
     TestGateway { base, app }
 }
 
+/// Sends `request` and reads its answer as JSON, whatever the status.
+pub async fn send_json(request: reqwest::RequestBuilder) -> serde_json::Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 /// A client that sends `key` as `Authorization: Bearer …` on every request.
 pub fn client_for(key: &str) -> Client {
     let mut headers = HeaderMap::new();

@@ -8,7 +8,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::helpers::{client_for, start_gateway};
+use crate::helpers::{client_for, send_json, start_gateway};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eight_concurrent_creates_with_one_key_make_one_goal_and_one_push() {
@@ -51,14 +51,7 @@ async fn eight_concurrent_creates_with_one_key_make_one_goal_and_one_push() {
             _ => panic!("only 201 or 409: {answers:?}"),
         }
     }
-    let goals: Value = alice
-        .get(format!("{base}/goals"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let goals: Value = send_json(alice.get(format!("{base}/goals"))).await;
     assert_eq!(goals["goals"].as_array().unwrap().len(), 1, "{goals}");
 
     // One push, then nothing but the pong.

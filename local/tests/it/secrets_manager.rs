@@ -6,7 +6,7 @@ use aws_config::Region;
 use aws_sdk_secretsmanager::config::Credentials;
 use serde_json::json;
 
-use crate::helpers::{client_for, GatewayProcess};
+use crate::helpers::{client_for, send_json, GatewayProcess};
 
 /// Stores the RDS secret JSON in moto and returns its ARN.
 async fn create_secret(endpoint: &str, secret: serde_json::Value) -> String {
@@ -88,14 +88,7 @@ async fn the_database_secret_is_read_from_secrets_manager_and_never_logged() {
         .await
         .unwrap();
     assert_eq!(created.status(), 201);
-    let listed: serde_json::Value = client
-        .get(format!("{}/goals", gateway.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: serde_json::Value = send_json(client.get(format!("{}/goals", gateway.base))).await;
     assert_eq!(
         listed["goals"][0]["name"],
         "stored through the secret's credentials"
