@@ -62,7 +62,7 @@ eachEngine((engine) => {
     const { key } = await newOwner(engine().databaseUrl);
     const page = await openSite(browser(), engine().base);
     const keyboard = page.keyboard;
-    expect(await focused(page)).toBe("input.");
+    await expect.poll(() => focused(page)).toBe("input.");
     await keyboard.type(key);
     await keyboard.press("Enter");
     await liveStatus(page, "Live");
