@@ -6,6 +6,7 @@
 //! one deadline, and what goes wrong is logged. A 410 Gone means the connection closed without
 //! its `$disconnect` reaching us, so its row is removed.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_apigatewaymanagement::error::DisplayErrorContext;
@@ -13,6 +14,7 @@ use aws_sdk_apigatewaymanagement::primitives::Blob;
 use aws_sdk_apigatewaymanagement::Client;
 use chrono::{TimeDelta, Utc};
 use futures_util::{stream, StreamExt};
+use tokio::sync::OnceCell;
 
 use crate::config::aws_config_loader;
 use crate::domain::{ConnectionId, GoalEvent, Owner};
@@ -28,7 +30,30 @@ const MAX_CONCURRENT_PUSHES: usize = 32;
 /// Sends goal changes to connections; does nothing when no WebSocket API is configured.
 #[derive(Clone, Default)]
 pub struct Notifier {
-    client: Option<Client>,
+    api: Option<Arc<ManagementApi>>,
+}
+
+/// The Management API client, built on the first push that has a connection to reach, not at
+/// init: loading the SDK's configuration builds its HTTPS client, which reads and parses every
+/// system root certificate (147 files here, most of an init's time; see docs/decisions.md).
+struct ManagementApi {
+    /// The stage URL the client is built for; `None` when the client came ready-made.
+    endpoint: Option<String>,
+    client: OnceCell<Client>,
+}
+
+impl ManagementApi {
+    async fn client(&self) -> &Client {
+        self.client
+            .get_or_init(|| async {
+                let mut loader = aws_config_loader();
+                if let Some(endpoint) = &self.endpoint {
+                    loader = loader.endpoint_url(endpoint);
+                }
+                Client::new(&loader.load().await)
+            })
+            .await
+    }
 }
 
 /// What became of one push.
@@ -41,15 +66,25 @@ enum Delivery {
 impl Notifier {
     /// Pushes through `client`, whose endpoint is the WebSocket API's stage URL.
     pub fn new(client: Client) -> Self {
-        Self {
-            client: Some(client),
-        }
+        Self::with(ManagementApi {
+            endpoint: None,
+            client: OnceCell::from(client),
+        })
     }
 
     /// A notifier for the Management API at `endpoint`, with the environment's credentials.
-    pub async fn for_endpoint(endpoint: &str) -> Self {
-        let config = aws_config_loader().endpoint_url(endpoint).load().await;
-        Self::new(Client::new(&config))
+    /// Costs nothing until the first push: the client is built then.
+    pub fn for_endpoint(endpoint: &str) -> Self {
+        Self::with(ManagementApi {
+            endpoint: Some(endpoint.to_owned()),
+            client: OnceCell::new(),
+        })
+    }
+
+    fn with(api: ManagementApi) -> Self {
+        Self {
+            api: Some(Arc::new(api)),
+        }
     }
 
     /// Sends `event` to every live connection of `owner`. Never fails: see the module docs.
@@ -59,7 +94,7 @@ impl Notifier {
         owner: &Owner,
         event: &GoalEvent,
     ) {
-        let Some(client) = &self.client else {
+        let Some(api) = &self.api else {
             return;
         };
         let since = Utc::now() - CONNECTION_LIFETIME;
@@ -78,6 +113,7 @@ impl Notifier {
                 return;
             }
         };
+        let client = api.client().await;
         let total = ids.len();
         let (mut delivered, mut gone, mut failed) = (0, 0, 0);
         let mut pushes = stream::iter(ids)
