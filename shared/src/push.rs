@@ -180,3 +180,59 @@ async fn push(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::domain::{Connection, GoalName, NewGoal};
+    use crate::store;
+
+    /// Init must not pay for the client (see [`ManagementApi`]): nothing builds it until a push
+    /// has a connection to reach; then it is built, once, even when the push fails.
+    #[tokio::test]
+    async fn the_client_is_built_by_the_first_push_that_has_a_connection() {
+        let sqlite = testkit::sqlite_database();
+        let config =
+            Config::from_lookup(|name| (name == "DATABASE_URL").then(|| sqlite.url.clone()))
+                .expect("a SQLite configuration");
+        let store = store::connect(config.database().await.expect("a database"), 1);
+        store.migrate().await.expect("migrations apply");
+        let owner = Owner::new("alice").expect("an owner");
+        let name = GoalName::parse("Lazy client").expect("a valid name");
+        let goal = store
+            .create(&owner, &NewGoal { name })
+            .await
+            .expect("a goal");
+        // Nothing listens on port 1: the push fails fast, which the notifier only logs.
+        let notifier = Notifier::for_endpoint("http://127.0.0.1:1");
+        let built = || {
+            notifier
+                .api
+                .as_ref()
+                .expect("configured")
+                .client
+                .initialized()
+        };
+        assert!(!built(), "built at init");
+
+        notifier
+            .publish(&*store, &owner, &GoalEvent::Created(goal.clone()))
+            .await;
+        assert!(!built(), "built for an owner with no connection");
+
+        let connection = Connection {
+            id: ConnectionId::new("bGF6eQ==").expect("a connection id"),
+            owner: owner.clone(),
+            connected_at: Utc::now(),
+        };
+        store
+            .add_connection(&connection)
+            .await
+            .expect("a connection");
+        notifier
+            .publish(&*store, &owner, &GoalEvent::Created(goal))
+            .await;
+        assert!(built(), "not built by a push with a connection to reach");
+    }
+}
