@@ -61,6 +61,14 @@ ensure_cargo_lambda() {
   export PATH="$VENV/bin:$PATH"
 }
 
+# Puts moto_server (a local AWS endpoint) into the venv, at the version the tests pin.
+ensure_moto() {
+  [ -x "$VENV/bin/moto_server" ] && return 0
+  [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+  say "installing $(grep '^moto' scripts/requirements-test.txt) into .tools/venv (pip)" >&2
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "$(grep '^moto' scripts/requirements-test.txt)" >&2
+}
+
 # The function binaries: one folder per function under functions/.
 function_names() { find functions -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort; }
 

@@ -118,7 +118,8 @@ def main():
     say(f"| PostgreSQL, `POST /goals` statements at 16 clients, 2 cores | {rps['create']['pgbench_tps']:,.0f}/s, so {cpu_ms_write:.3f} ms of CPU each at most | M `bench/gateway_rps.sh` (pgbench) |")
     say(f"| local gateway, same loads | {rps['list']['gateway_rps']:,.0f} and {rps['create']['gateway_rps']:,.0f} requests/s | M `bench/gateway_rps.sh` (wrk) |")
     for r in cold:
-        say(f"| init of `{r['function']}` (emulated Runtime API) | {r['init_ms']:.1f} ms; first request {r['first_invocation_ms']:.1f} ms | M `bench/cold_start.sh` |")
+        database = "" if r["function"] == "hello-lambda" else f", database from `{r.get('config', 'DATABASE_URL')}`"
+        say(f"| init of `{r['function']}` (emulated Runtime API{database}) | {r['init_ms']:.1f} ms; first request {r['first_invocation_ms']:.1f} ms | M `bench/cold_start.sh` |")
     say(f"| dev traffic | {DEV_REQUESTS_PER_MONTH:,} requests a month | Q readme |")
     say(f"| peak second / average second | {PEAK_TO_AVERAGE}x | A |")
     say(f"| writes among requests | {WRITE_SHARE:.0%} | A |")

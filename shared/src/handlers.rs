@@ -37,7 +37,7 @@ impl App {
         let database = config.database().await?;
         let max_connections = config.max_connections.unwrap_or(default_max_connections);
         let notifier = match &config.ws_endpoint {
-            Some(endpoint) => Notifier::for_endpoint(endpoint).await,
+            Some(endpoint) => Notifier::for_endpoint(endpoint),
             None => Notifier::default(),
         };
         Ok(Self {

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use aws_sdk_codedeploy::types::LifecycleEventStatus;
 use lambda_http::lambda_runtime::{self, service_fn, Diagnostic, LambdaEvent};
 use serde::{Deserialize, Serialize};
+use tokio::sync::OnceCell;
 
 use crate::config::{aws_config_loader, Config, InitError};
 use crate::store::{self, GoalStore};
@@ -71,16 +72,21 @@ impl From<MigrateError> for Diagnostic {
     }
 }
 
-/// Reports a hook's result to CodeDeploy.
+/// Reports a hook's result to CodeDeploy. The client is built on the first report, not at
+/// init: the pipeline's invocations have no hook to report, and loading the SDK's configuration
+/// reads every system root certificate (see `push::Notifier`).
+#[derive(Default)]
 pub struct HookReporter {
-    client: aws_sdk_codedeploy::Client,
+    client: OnceCell<aws_sdk_codedeploy::Client>,
 }
 
 impl HookReporter {
-    pub fn new(config: &aws_config::SdkConfig) -> Self {
-        Self {
-            client: aws_sdk_codedeploy::Client::new(config),
-        }
+    async fn client(&self) -> &aws_sdk_codedeploy::Client {
+        self.client
+            .get_or_init(|| async {
+                aws_sdk_codedeploy::Client::new(&aws_config_loader().load().await)
+            })
+            .await
     }
 
     async fn report(
@@ -94,7 +100,8 @@ impl HookReporter {
         } else {
             LifecycleEventStatus::Failed
         };
-        self.client
+        self.client()
+            .await
             .put_lifecycle_event_hook_execution_status()
             .deployment_id(deployment_id)
             .lifecycle_event_hook_execution_id(execution_id)
@@ -155,7 +162,7 @@ async fn init() -> Result<(Arc<dyn GoalStore>, HookReporter), InitError> {
     let config = Config::from_env()?;
     let database = config.database().await?;
     let store = store::connect(database, config.max_connections.unwrap_or(1));
-    let reporter = HookReporter::new(&aws_config_loader().load().await);
+    let reporter = HookReporter::default();
     tracing::info!(database = %config.database, "initialised");
     Ok((store, reporter))
 }

@@ -7,6 +7,7 @@
 //! its `$disconnect` reaching us, so its row is removed. Every push is counted by outcome
 //! (delivered, pruned, failed; one not finished by the deadline counts as failed).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_apigatewaymanagement::error::DisplayErrorContext;
@@ -14,6 +15,7 @@ use aws_sdk_apigatewaymanagement::primitives::Blob;
 use aws_sdk_apigatewaymanagement::Client;
 use chrono::{TimeDelta, Utc};
 use futures_util::{stream, StreamExt};
+use tokio::sync::OnceCell;
 
 use crate::config::aws_config_loader;
 use crate::domain::{ConnectionId, GoalEvent, Owner};
@@ -30,7 +32,30 @@ const MAX_CONCURRENT_PUSHES: usize = 32;
 /// Sends goal changes to connections; does nothing when no WebSocket API is configured.
 #[derive(Clone, Default)]
 pub struct Notifier {
-    client: Option<Client>,
+    api: Option<Arc<ManagementApi>>,
+}
+
+/// The Management API client, built on the first push that has a connection to reach, not at
+/// init: loading the SDK's configuration builds its HTTPS client, which reads and parses every
+/// system root certificate (147 files here, most of an init's time; see docs/decisions.md).
+struct ManagementApi {
+    /// The stage URL the client is built for; `None` when the client came ready-made.
+    endpoint: Option<String>,
+    client: OnceCell<Client>,
+}
+
+impl ManagementApi {
+    async fn client(&self) -> &Client {
+        self.client
+            .get_or_init(|| async {
+                let mut loader = aws_config_loader();
+                if let Some(endpoint) = &self.endpoint {
+                    loader = loader.endpoint_url(endpoint);
+                }
+                Client::new(&loader.load().await)
+            })
+            .await
+    }
 }
 
 /// What became of one push.
@@ -43,15 +68,25 @@ enum Delivery {
 impl Notifier {
     /// Pushes through `client`, whose endpoint is the WebSocket API's stage URL.
     pub fn new(client: Client) -> Self {
-        Self {
-            client: Some(client),
-        }
+        Self::with(ManagementApi {
+            endpoint: None,
+            client: OnceCell::from(client),
+        })
     }
 
     /// A notifier for the Management API at `endpoint`, with the environment's credentials.
-    pub async fn for_endpoint(endpoint: &str) -> Self {
-        let config = aws_config_loader().endpoint_url(endpoint).load().await;
-        Self::new(Client::new(&config))
+    /// Costs nothing until the first push: the client is built then.
+    pub fn for_endpoint(endpoint: &str) -> Self {
+        Self::with(ManagementApi {
+            endpoint: Some(endpoint.to_owned()),
+            client: OnceCell::new(),
+        })
+    }
+
+    fn with(api: ManagementApi) -> Self {
+        Self {
+            api: Some(Arc::new(api)),
+        }
     }
 
     /// Sends `event` to every live connection of `owner`. Never fails: see the module docs.
@@ -61,7 +96,7 @@ impl Notifier {
         owner: &Owner,
         event: &GoalEvent,
     ) {
-        let Some(client) = &self.client else {
+        let Some(api) = &self.api else {
             return;
         };
         let since = Utc::now() - CONNECTION_LIFETIME;
@@ -80,6 +115,7 @@ impl Notifier {
                 return;
             }
         };
+        let client = api.client().await;
         let total = ids.len();
         let (mut delivered, mut gone, mut failed) = (0, 0, 0);
         let mut pushes = stream::iter(ids)
@@ -147,5 +183,61 @@ async fn push(
             );
             Delivery::Failed
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::domain::{Connection, GoalName, NewGoal};
+    use crate::store;
+
+    /// Init must not pay for the client (see [`ManagementApi`]): nothing builds it until a push
+    /// has a connection to reach; then it is built, once, even when the push fails.
+    #[tokio::test]
+    async fn the_client_is_built_by_the_first_push_that_has_a_connection() {
+        let sqlite = testkit::sqlite_database();
+        let config =
+            Config::from_lookup(|name| (name == "DATABASE_URL").then(|| sqlite.url.clone()))
+                .expect("a SQLite configuration");
+        let store = store::connect(config.database().await.expect("a database"), 1);
+        store.migrate().await.expect("migrations apply");
+        let owner = Owner::new("alice").expect("an owner");
+        let name = GoalName::parse("Lazy client").expect("a valid name");
+        let goal = store
+            .create(&owner, &NewGoal { name })
+            .await
+            .expect("a goal");
+        // Nothing listens on port 1: the push fails fast, which the notifier only logs.
+        let notifier = Notifier::for_endpoint("http://127.0.0.1:1");
+        let built = || {
+            notifier
+                .api
+                .as_ref()
+                .expect("configured")
+                .client
+                .initialized()
+        };
+        assert!(!built(), "built at init");
+
+        notifier
+            .publish(&*store, &owner, &GoalEvent::Created(goal.clone()))
+            .await;
+        assert!(!built(), "built for an owner with no connection");
+
+        let connection = Connection {
+            id: ConnectionId::new("bGF6eQ==").expect("a connection id"),
+            owner: owner.clone(),
+            connected_at: Utc::now(),
+        };
+        store
+            .add_connection(&connection)
+            .await
+            .expect("a connection");
+        notifier
+            .publish(&*store, &owner, &GoalEvent::Created(goal))
+            .await;
+        assert!(built(), "not built by a push with a connection to reach");
     }
 }
