@@ -9,6 +9,10 @@ source "$(dirname "$0")/lib.sh"
 CONNECTIONS=16
 THREADS=2
 SECONDS_PER_LOAD="${BENCH_LOAD_SECONDS:-10}"
+# Shorter loads are mostly ramp-up and noise on 2 shared cores.
+[ "$SECONDS_PER_LOAD" -ge 8 ] || die "BENCH_LOAD_SECONDS must be at least 8 (got $SECONDS_PER_LOAD)"
+# Each load is preceded by an unmeasured one of this length: connections opened, caches warm.
+WARMUP_SECONDS=2
 SEED_GOALS=20
 # The gateway's pool matches the load's connections, as pgbench opens one per client.
 GATEWAY_DB_CONNECTIONS="${BENCH_GATEWAY_DB_CONNECTIONS:-$CONNECTIONS}"
@@ -32,18 +36,24 @@ listed=$(curl -sf --max-time 5 -H "X-API-Key: $key" "$base/goals" | python3 -c '
 [ "$listed" = "$SEED_GOALS" ] || die "GET /goals lists $listed goals, expected $SEED_GOALS"
 say "seeded $SEED_GOALS goals; GET /goals lists $listed"
 
-# wrk NAME [wrk args…]: runs one bounded load; the output goes to bench/out/wrk-NAME.txt.
+# The load average just before a load, kept beside its output (bench/out/load-NAME.txt).
+note_load() { cut -d' ' -f1-3 /proc/loadavg | tee "$OUT_DIR/load-$1.txt"; }
+# wrk NAME [wrk args…]: a warm-up, then one bounded load; the output goes to bench/out/wrk-NAME.txt.
 run_wrk() {
   local name=$1; shift
+  wrk -c "$CONNECTIONS" -t "$THREADS" -d "${WARMUP_SECONDS}s" -H "X-API-Key: $key" "$@" >/dev/null
+  say "    load average $(note_load "wrk-$name")"
   timeout "$LOAD_TIMEOUT" wrk -c "$CONNECTIONS" -t "$THREADS" -d "${SECONDS_PER_LOAD}s" -H "X-API-Key: $key" "$@" \
     >"$OUT_DIR/wrk-$name.txt"
 }
 # pgbench NAME SCRIPT: the same, with the store's SQL; the output goes to bench/out/pgbench-NAME.txt.
 run_pgbench() {
   # -M simple writes the values into the text: quoted here, as the store quotes them.
-  timeout "$LOAD_TIMEOUT" pgbench -n -M simple -c "$CONNECTIONS" -j "$THREADS" -T "$SECONDS_PER_LOAD" \
-    -D owner="'$BENCH_OWNER'" -D name="'Benchmark goal'" -f "$BENCH_DIR/pgbench/$2" "$db" \
-    >"$OUT_DIR/pgbench-$1.txt" 2>&1
+  local args=(-n -M simple -c "$CONNECTIONS" -j "$THREADS" -D owner="'$BENCH_OWNER'"
+    -D name="'Benchmark goal'" -f "$BENCH_DIR/pgbench/$2" "$db")
+  pgbench -T "$WARMUP_SECONDS" "${args[@]}" >/dev/null 2>&1
+  say "    load average $(note_load "pgbench-$1")"
+  timeout "$LOAD_TIMEOUT" pgbench -T "$SECONDS_PER_LOAD" "${args[@]}" >"$OUT_DIR/pgbench-$1.txt" 2>&1
 }
 wrk_rps() { awk '/^Requests\/sec:/ { print $2 }' "$OUT_DIR/wrk-$1.txt"; }
 # Responses that were not 2xx/3xx, plus socket errors.
@@ -55,7 +65,7 @@ wrk_failures() {
 pgbench_tps() { awk '/^tps = / { print $3; exit }' "$OUT_DIR/pgbench-$1.txt"; }
 pgbench_failures() { awk '/number of failed transactions:/ { print $5 }' "$OUT_DIR/pgbench-$1.txt"; }
 
-say "load: wrk -c $CONNECTIONS -t $THREADS -d ${SECONDS_PER_LOAD}s | pgbench -n -M simple -c $CONNECTIONS -j $THREADS -T $SECONDS_PER_LOAD"
+say "load (each after a ${WARMUP_SECONDS} s warm-up): wrk -c $CONNECTIONS -t $THREADS -d ${SECONDS_PER_LOAD}s | pgbench -n -M simple -c $CONNECTIONS -j $THREADS -T $SECONDS_PER_LOAD"
 say "  GET /goals …";  run_wrk list "$base/goals"
 say "  pgbench list_goals.sql …"; run_pgbench list list_goals.sql
 say "  POST /goals …"; run_wrk create -s "$BENCH_DIR/wrk/create_goal.lua" "$base/goals"
@@ -72,7 +82,7 @@ for load in list create; do
   verdict=$(python3 -c "import sys; print('PASS' if sys.argv[1] != 'n/a' and float(sys.argv[1]) >= float(sys.argv[2]) else 'FAIL')" "$share" "$target")
   printf '%-12s %12.1f %8s %12.1f %8s %16s %8s %s\n' "$label" "${rps:-0}" "$(wrk_failures "$load")" \
     "${tps:-0}" "$(pgbench_failures "$load")" "$share" ">= $target" "$verdict"
-  json+="\"$load\": {\"gateway_rps\": ${rps:-0}, \"pgbench_tps\": ${tps:-0}, \"connections\": $CONNECTIONS},"
+  json+="\"$load\": {\"gateway_rps\": ${rps:-0}, \"pgbench_tps\": ${tps:-0}, \"connections\": $CONNECTIONS, \"seconds\": $SECONDS_PER_LOAD, \"load_average\": {\"gateway\": \"$(cat "$OUT_DIR/load-wrk-$load.txt")\", \"pgbench\": \"$(cat "$OUT_DIR/load-pgbench-$load.txt")\"}},"
 done
 printf '%s\n' "${json%,}}" >"$OUT_DIR/gateway_rps.json"
 say "ratio = the gateway's requests/s over PostgreSQL's transactions/s for the same SQL at the same concurrency"

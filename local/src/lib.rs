@@ -1,7 +1,7 @@
 //! The local gateway: API Gateway on a laptop.
 //!
 //! Every HTTP request is matched against the shared route table, turned into the API Gateway v2
-//! event the function would receive in AWS (see [`event`]), parsed by `lambda_http` exactly as
+//! event the function would receive in AWS (see [`event`]), read by `lambda_http`'s deserializer as
 //! the Lambda runtime parses it, and handed to the same shared handler, in-process. Where API
 //! Gateway would, it answers CORS preflights ([`cors`]) and runs the authorizer ([`auth`]).
 //!
@@ -277,7 +277,6 @@ async fn invoke(
         peer,
         owner: owner.as_ref().map(|owner| owner.as_str()),
     });
-    let request = lambda_http::request::from_str(&event.to_string())
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    let request = event::into_request(event).map_err(|e| ApiError::Internal(e.into()))?;
     Ok(handle(&gateway.app, route.endpoint, request).await)
 }
