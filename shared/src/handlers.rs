@@ -9,8 +9,9 @@ use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
 use crate::config::{Config, InitError};
-use crate::domain::Goal;
-use crate::domain::{CreateGoalRequest, GoalEvent, GoalPatch, NewGoal, Owner, UpdateGoalRequest};
+use crate::domain::{
+    CreateGoalRequest, Goal, GoalEvent, GoalPatch, NewGoal, Owner, UpdateGoalRequest,
+};
 use crate::error::{json_response, ApiError};
 use crate::idempotency::{Fingerprint, IdempotentOutcome, IdempotentRequest, REPLAYED_HEADER};
 use crate::metrics;
