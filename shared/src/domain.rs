@@ -128,8 +128,23 @@ pub struct Goal {
     pub id: GoalId,
     pub name: String,
     pub completed: bool,
+    #[serde(serialize_with = "rfc3339")]
+    #[sqlx(try_from = "crate::store::Timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "rfc3339")]
+    #[sqlx(try_from = "crate::store::Timestamp")]
     pub updated_at: DateTime<Utc>,
+}
+
+/// An instant as chrono's own `Serialize` writes it (RFC 3339, `Z`, as many fraction digits as
+/// it needs), formatted into one string and written whole: chrono's impl hands serde_json a
+/// `Display` that it escapes piece by piece, which made timestamps most of the cost of writing a
+/// page of goals.
+fn rfc3339<S: serde::Serializer>(
+    instant: &DateTime<Utc>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&instant.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
 }
 
 /// The body of `POST /goals`. `goal_name` is the field the earlier API used; its clients still work.
@@ -304,6 +319,30 @@ pub enum GoalEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A goal's timestamps are written exactly as chrono's own `Serialize` writes them,
+        /// to the nanosecond, from year 1 to 9999.
+        #[test]
+        fn timestamps_are_written_as_chrono_writes_them(
+            seconds in -62_135_596_800i64..253_402_300_799,
+            nanos in prop_oneof![Just(0u32), 0u32..1_000_000_000, (0u32..1_000_000).prop_map(|us| us * 1000)],
+        ) {
+            let instant = DateTime::from_timestamp(seconds, nanos).unwrap();
+            let goal = Goal {
+                id: GoalId::parse("1").unwrap(),
+                name: "g".into(),
+                completed: false,
+                created_at: instant,
+                updated_at: instant,
+            };
+            let written = serde_json::to_value(&goal).unwrap();
+            let chrono = serde_json::to_value(instant).unwrap();
+            prop_assert_eq!(&written["created_at"], &chrono);
+            prop_assert_eq!(&written["updated_at"], &chrono);
+        }
+    }
 
     #[test]
     fn a_name_is_trimmed() {

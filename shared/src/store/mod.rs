@@ -8,6 +8,7 @@ mod idempotency;
 mod postgres;
 mod sql;
 mod sqlite;
+mod timestamp;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +25,7 @@ pub use connections::ConnectionStore;
 pub use idempotency::IdempotencyStore;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+pub use timestamp::Timestamp;
 
 /// What can go wrong in the store. Neither variant is the client's fault.
 #[derive(Debug, thiserror::Error)]
