@@ -1,8 +1,8 @@
 //! The local gateway: API Gateway on a laptop.
 //!
 //! Every HTTP request is matched against the shared route table, turned into the API Gateway v2
-//! event the function would receive in AWS (see [`event`]), read by `lambda_http`'s deserializer as
-//! the Lambda runtime parses it, and handed to the same shared handler, in-process. Where API
+//! event the function would receive in AWS (see [`event`]), made into a request by `lambda_http`
+//! as the Lambda runtime makes it, and handed to the same shared handler, in-process. Where API
 //! Gateway would, it answers CORS preflights ([`cors`]) and runs the authorizer ([`auth`]).
 //!
 //! WebSocket clients connect at `/ws` ([`websocket`]); the gateway also serves the Management
@@ -277,6 +277,5 @@ async fn invoke(
         peer,
         owner: owner.as_ref().map(|owner| owner.as_str()),
     });
-    let request = event::into_request(event).map_err(|e| ApiError::Internal(e.into()))?;
-    Ok(handle(&gateway.app, route.endpoint, request).await)
+    Ok(handle(&gateway.app, route.endpoint, event::into_request(event)).await)
 }
