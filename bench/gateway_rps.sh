@@ -25,7 +25,8 @@ release_build local-build "the local gateway" -p local
 
 db=""
 fresh_database db
-start_gateway "$db" local-gateway DB_MAX_CONNECTIONS="$GATEWAY_DB_CONNECTIONS"
+# The binary itself, not `cargo run`: its process is the gateway, whose CPU time is read below.
+GATEWAY_BIN="target/release/local" start_gateway "$db" local-gateway DB_MAX_CONNECTIONS="$GATEWAY_DB_CONNECTIONS"
 base=$GATEWAY_URL key=$GATEWAY_KEY
 for i in $(seq "$SEED_GOALS"); do
   status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X POST "$base/goals" -H "X-API-Key: $key" \
@@ -38,13 +39,30 @@ say "seeded $SEED_GOALS goals; GET /goals lists $listed"
 
 # The load average just before a load, kept beside its output (bench/out/load-NAME.txt).
 note_load() { cut -d' ' -f1-3 /proc/loadavg | tee "$OUT_DIR/load-$1.txt"; }
+# CPU time (user + system, in clock ticks) so far of the gateway, and of every PostgreSQL process
+# (with its exited children: pgbench's backends end with it, and count in the postmaster's).
+gateway_ticks() { awk '{ print $14 + $15 }' "/proc/$GATEWAY_PID/stat"; }
+postgres_ticks() {
+  local pid
+  for pid in $(pgrep -u postgres postgres); do cat "/proc/$pid/stat" 2>/dev/null || true; done |
+    awk '{ n += $14 + $15 + $16 + $17 } END { print n + 0 }'
+}
+# cpu_during NAME COMMAND…: runs the command, then writes the CPU ticks the gateway and
+# PostgreSQL used meanwhile to bench/out/cpu-NAME.txt ("gateway postgres").
+cpu_during() {
+  local name=$1 gateway_before postgres_before
+  shift
+  gateway_before=$(gateway_ticks) postgres_before=$(postgres_ticks)
+  "$@"
+  echo "$(($(gateway_ticks) - gateway_before)) $(($(postgres_ticks) - postgres_before))" >"$OUT_DIR/cpu-$name.txt"
+}
 # wrk NAME [wrk args…]: a warm-up, then one bounded load; the output goes to bench/out/wrk-NAME.txt.
 run_wrk() {
   local name=$1; shift
   wrk -c "$CONNECTIONS" -t "$THREADS" -d "${WARMUP_SECONDS}s" -H "X-API-Key: $key" "$@" >/dev/null
   say "    load average $(note_load "wrk-$name")"
-  timeout "$LOAD_TIMEOUT" wrk -c "$CONNECTIONS" -t "$THREADS" -d "${SECONDS_PER_LOAD}s" -H "X-API-Key: $key" "$@" \
-    >"$OUT_DIR/wrk-$name.txt"
+  cpu_during "wrk-$name" timeout "$LOAD_TIMEOUT" wrk -c "$CONNECTIONS" -t "$THREADS" -d "${SECONDS_PER_LOAD}s" \
+    -H "X-API-Key: $key" "$@" >"$OUT_DIR/wrk-$name.txt"
 }
 # pgbench NAME SCRIPT: the same, with the store's SQL; the output goes to bench/out/pgbench-NAME.txt.
 run_pgbench() {
@@ -53,7 +71,8 @@ run_pgbench() {
     -D name="'Benchmark goal'" -f "$BENCH_DIR/pgbench/$2" "$db")
   pgbench -T "$WARMUP_SECONDS" "${args[@]}" >/dev/null 2>&1
   say "    load average $(note_load "pgbench-$1")"
-  timeout "$LOAD_TIMEOUT" pgbench -T "$SECONDS_PER_LOAD" "${args[@]}" >"$OUT_DIR/pgbench-$1.txt" 2>&1
+  cpu_during "pgbench-$1" timeout "$LOAD_TIMEOUT" pgbench -T "$SECONDS_PER_LOAD" "${args[@]}" \
+    >"$OUT_DIR/pgbench-$1.txt" 2>&1
 }
 wrk_rps() { awk '/^Requests\/sec:/ { print $2 }' "$OUT_DIR/wrk-$1.txt"; }
 # Responses that were not 2xx/3xx, plus socket errors.
@@ -64,6 +83,15 @@ wrk_failures() {
 }
 pgbench_tps() { awk '/^tps = / { print $3; exit }' "$OUT_DIR/pgbench-$1.txt"; }
 pgbench_failures() { awk '/number of failed transactions:/ { print $5 }' "$OUT_DIR/pgbench-$1.txt"; }
+wrk_requests() { awk '/ requests in / { print $1 }' "$OUT_DIR/wrk-$1.txt"; }
+pgbench_transactions() { awk '/number of transactions actually processed:/ { print $6 }' "$OUT_DIR/pgbench-$1.txt"; }
+# cpu_per_request NAME COLUMN REQUESTS: microseconds of CPU per request from bench/out/cpu-NAME.txt
+# (column 1 the gateway, 2 PostgreSQL).
+CLOCK_TICKS=$(getconf CLK_TCK)
+cpu_per_request() {
+  awk -v col="$2" -v n="${3:-0}" -v hz="$CLOCK_TICKS" \
+    '{ printf "%.0f", (n > 0 ? $col * 1e6 / hz / n : 0) }' "$OUT_DIR/cpu-$1.txt"
+}
 
 say "load (each after a ${WARMUP_SECONDS} s warm-up): wrk -c $CONNECTIONS -t $THREADS -d ${SECONDS_PER_LOAD}s | pgbench -n -M simple -c $CONNECTIONS -j $THREADS -T $SECONDS_PER_LOAD"
 say "  GET /goals …";  run_wrk list "$base/goals"
@@ -84,6 +112,19 @@ for load in list create; do
     "${tps:-0}" "$(pgbench_failures "$load")" "$share" ">= $target" "$verdict"
   json+="\"$load\": {\"gateway_rps\": ${rps:-0}, \"pgbench_tps\": ${tps:-0}, \"connections\": $CONNECTIONS, \"seconds\": $SECONDS_PER_LOAD, \"load_average\": {\"gateway\": \"$(cat "$OUT_DIR/load-wrk-$load.txt")\", \"pgbench\": \"$(cat "$OUT_DIR/load-pgbench-$load.txt")\"}},"
 done
-printf '%s\n' "${json%,}}" >"$OUT_DIR/gateway_rps.json"
 say "ratio = the gateway's requests/s over PostgreSQL's transactions/s for the same SQL at the same concurrency"
+
+# Where the time goes: on these shared cores the ratio is bounded by the CPU each request costs.
+printf '\n%-12s %22s %22s %22s\n' "CPU µs per" "gateway, per request" "PostgreSQL, same run" "PostgreSQL, pgbench"
+for load in list create; do
+  case $load in list) label="GET /goals" ;; create) label="POST /goals" ;; esac
+  requests=$(wrk_requests "$load") transactions=$(pgbench_transactions "$load")
+  gateway_cpu=$(cpu_per_request "wrk-$load" 1 "$requests")
+  postgres_cpu=$(cpu_per_request "wrk-$load" 2 "$requests")
+  pgbench_postgres_cpu=$(cpu_per_request "pgbench-$load" 2 "$transactions")
+  printf '%-12s %22s %22s %22s\n' "$label" "$gateway_cpu" "$postgres_cpu" "$pgbench_postgres_cpu"
+  json+="\"${load}_cpu_us\": {\"gateway\": $gateway_cpu, \"postgres\": $postgres_cpu, \"postgres_under_pgbench\": $pgbench_postgres_cpu},"
+done
+printf '%s\n' "${json%,}}" >"$OUT_DIR/gateway_rps.json"
+say "CPU = user + system time of the gateway process, and of all PostgreSQL processes, during each load"
 say "raw outputs: bench/out/wrk-*.txt, bench/out/pgbench-*.txt, bench/out/gateway_rps.json"
