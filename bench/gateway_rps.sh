@@ -26,7 +26,8 @@ release_build local-build "the local gateway" -p local
 db=""
 fresh_database db
 # The binary itself, not `cargo run`: its process is the gateway, whose CPU time is read below.
-GATEWAY_BIN="target/release/local" start_gateway "$db" local-gateway DB_MAX_CONNECTIONS="$GATEWAY_DB_CONNECTIONS"
+# GATEWAY_BIN=<another build> compares that one under the same loads.
+GATEWAY_BIN="${GATEWAY_BIN:-target/release/local}" start_gateway "$db" local-gateway DB_MAX_CONNECTIONS="$GATEWAY_DB_CONNECTIONS"
 base=$GATEWAY_URL key=$GATEWAY_KEY
 for i in $(seq "$SEED_GOALS"); do
   status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X POST "$base/goals" -H "X-API-Key: $key" \
