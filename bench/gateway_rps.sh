@@ -100,13 +100,13 @@ say "  pgbench list_goals.sql …"; run_pgbench list list_goals.sql
 say "  POST /goals …"; run_wrk create -s "$BENCH_DIR/wrk/create_goal.lua" "$base/goals"
 say "  pgbench create_goal.sql …"; run_pgbench create create_goal.sql
 
+load_label() { case $1 in list) echo "GET /goals" ;; create) echo "POST /goals" ;; esac; }
+
 printf '\n%-12s %12s %8s %12s %8s %16s %8s\n' load "gateway r/s" failed "pgbench tps" failed "gateway/pgbench" target
 json="{"
 for load in list create; do
-  case $load in
-    list) label="GET /goals" target=0.6 ;;
-    create) label="POST /goals" target=0.7 ;;
-  esac
+  label=$(load_label "$load")
+  case $load in list) target=0.6 ;; create) target=0.7 ;; esac
   rps=$(wrk_rps "$load") tps=$(pgbench_tps "$load") share=$(ratio "$(wrk_rps "$load")" "$(pgbench_tps "$load")")
   verdict=$(python3 -c "import sys; print('PASS' if sys.argv[1] != 'n/a' and float(sys.argv[1]) >= float(sys.argv[2]) else 'FAIL')" "$share" "$target")
   printf '%-12s %12.1f %8s %12.1f %8s %16s %8s %s\n' "$label" "${rps:-0}" "$(wrk_failures "$load")" \
@@ -118,7 +118,7 @@ say "ratio = the gateway's requests/s over PostgreSQL's transactions/s for the s
 # Where the time goes: on these shared cores the ratio is bounded by the CPU each request costs.
 printf '\n%-12s %22s %22s %22s\n' "CPU µs per" "gateway, per request" "PostgreSQL, same run" "PostgreSQL, pgbench"
 for load in list create; do
-  case $load in list) label="GET /goals" ;; create) label="POST /goals" ;; esac
+  label=$(load_label "$load")
   requests=$(wrk_requests "$load") transactions=$(pgbench_transactions "$load")
   gateway_cpu=$(cpu_per_request "wrk-$load" 1 "$requests")
   postgres_cpu=$(cpu_per_request "wrk-$load" 2 "$requests")

@@ -238,7 +238,7 @@ fn headers_and_cookies(parts: &Parts) -> (HeaderMap, Vec<String>) {
     let mut headers = HeaderMap::with_capacity(parts.headers.keys_len());
     let mut cookies = Vec::new();
     for name in parts.headers.keys() {
-        let mut values = parts.headers.get_all(name).iter();
+        let values = parts.headers.get_all(name);
         if name == header::COOKIE {
             for value in values {
                 let value = String::from_utf8_lossy(value.as_bytes());
@@ -247,13 +247,12 @@ fn headers_and_cookies(parts: &Parts) -> (HeaderMap, Vec<String>) {
             }
             continue;
         }
-        let value = match (values.next(), values.next()) {
+        let mut each = values.iter();
+        let value = match (each.next(), each.next()) {
             // The common case: one value, already what API Gateway would pass on.
             (Some(only), None) if std::str::from_utf8(only.as_bytes()).is_ok() => only.clone(),
             _ => {
-                let joined = parts
-                    .headers
-                    .get_all(name)
+                let joined = values
                     .iter()
                     .map(|value| String::from_utf8_lossy(value.as_bytes()))
                     .collect::<Vec<_>>()
