@@ -1,0 +1,117 @@
+//! Instants written as RFC 3339 text, the way the API shows them, without chrono's formatter.
+//!
+//! A page of 20 goals holds 40 instants, and chrono's `to_rfc3339_opts` (a general formatter
+//! going through `fmt::Write` piece by piece) spent about 930 instructions on each: a tenth of
+//! the local gateway's instructions per `GET /goals` (`callgrind`, see docs/decisions.md). The
+//! layout is fixed, so [`Rfc3339`] fills a stack buffer digit by digit; its tests (and the domain's
+//! property test of a goal's JSON) hold it equal to chrono's output.
+
+use chrono::{DateTime, Datelike, Timelike, Utc};
+
+/// The longest text [`Rfc3339`] writes: `YYYY-MM-DDTHH:MM:SS.fffffffffZ`.
+const MAX_LEN: usize = 30;
+
+/// An instant as `to_rfc3339_opts(SecondsFormat::AutoSi, true)` writes it: `Z` for UTC, and 0, 3,
+/// 6 or 9 fraction digits, as many as the instant needs.
+pub struct Rfc3339 {
+    bytes: [u8; MAX_LEN],
+    len: usize,
+}
+
+impl Rfc3339 {
+    /// `None` for the instants chrono spells another way: years before 0 or after 9999 (a sign
+    /// and more digits) and leap seconds (`:60`). Callers fall back to chrono for those.
+    pub fn new(instant: &DateTime<Utc>) -> Option<Self> {
+        // Each accessor of a `DateTime` applies its offset again; a `NaiveDateTime`'s do not.
+        let instant = instant.naive_utc();
+        let year = u32::try_from(instant.year()).ok().filter(|&y| y <= 9999)?;
+        let nanos = instant.nanosecond();
+        if nanos >= 1_000_000_000 {
+            return None;
+        }
+        let mut text = Self {
+            bytes: *b"0000-00-00T00:00:00.000000000Z",
+            len: 0,
+        };
+        let b = &mut text.bytes;
+        write_digits(&mut b[0..4], year);
+        write_digits(&mut b[5..7], instant.month());
+        write_digits(&mut b[8..10], instant.day());
+        write_digits(&mut b[11..13], instant.hour());
+        write_digits(&mut b[14..16], instant.minute());
+        write_digits(&mut b[17..19], instant.second());
+        let (fraction, digits) = match nanos {
+            0 => (0, 0),
+            n if n % 1_000_000 == 0 => (n / 1_000_000, 3),
+            n if n % 1_000 == 0 => (n / 1_000, 6),
+            n => (n, 9),
+        };
+        let mut end = 19;
+        if digits > 0 {
+            b[19] = b'.';
+            write_digits(&mut b[20..20 + digits], fraction);
+            end = 20 + digits;
+        }
+        b[end] = b'Z';
+        text.len = end + 1;
+        Some(text)
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len]).expect("ASCII digits and separators")
+    }
+}
+
+/// `value` in decimal, zero-padded to fill `out` (which it fits: callers size `out` for it).
+fn write_digits(out: &mut [u8], mut value: u32) {
+    for digit in out.iter_mut().rev() {
+        *digit = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::SecondsFormat;
+
+    fn chrono_text(instant: &DateTime<Utc>) -> String {
+        instant.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+    }
+
+    #[test]
+    fn writes_each_fraction_width_as_chrono_does() {
+        for micros in [
+            0,
+            1_700_000_000_000_000,
+            1_700_000_000_120_000,
+            1_700_000_000_123_456,
+            -1,
+            253_402_300_799_999_999,
+            -62_167_219_200_000_000,
+        ] {
+            let instant = DateTime::from_timestamp_micros(micros).unwrap();
+            assert_eq!(
+                Rfc3339::new(&instant).unwrap().as_str(),
+                chrono_text(&instant)
+            );
+        }
+        let nanos = DateTime::from_timestamp(1_700_000_000, 123_456_789).unwrap();
+        assert_eq!(Rfc3339::new(&nanos).unwrap().as_str(), chrono_text(&nanos));
+    }
+
+    #[test]
+    fn leaves_leap_seconds_and_far_years_to_chrono() {
+        let leap = DateTime::from_timestamp(1_483_228_799, 1_500_000_000).unwrap();
+        assert!(chrono_text(&leap).contains(":60"));
+        assert!(Rfc3339::new(&leap).is_none());
+        for year in [-1, 10_000] {
+            let far = chrono::NaiveDate::from_ymd_opt(year, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc();
+            assert!(Rfc3339::new(&far).is_none(), "{}", chrono_text(&far));
+        }
+    }
+}
