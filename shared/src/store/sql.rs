@@ -24,6 +24,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::GoalId;
 use crate::keys::KeyId;
+use crate::rfc3339::Rfc3339;
 
 /// One value of a statement.
 #[derive(Debug, Clone, Copy)]
@@ -114,12 +115,19 @@ fn write_literal(sql: &mut String, param: &Param<'_>) -> Result<(), sqlx::Error>
         Param::Text(text) => sql.push_str(&postgres_protocol::escape::escape_literal(text)),
         Param::Int(n) => write!(sql, "{n}").expect("writing to a String"),
         Param::Bool(b) => sql.push_str(if *b { "TRUE" } else { "FALSE" }),
-        Param::Time(at) => write!(
-            sql,
-            "'{}'::timestamptz",
-            at.format("%Y-%m-%dT%H:%M:%S%.6fZ")
-        )
-        .expect("writing to a String"),
+        Param::Time(at) => match Rfc3339::micros(at) {
+            Some(text) => {
+                sql.push('\'');
+                sql.push_str(text.as_str());
+                sql.push_str("'::timestamptz");
+            }
+            None => write!(
+                sql,
+                "'{}'::timestamptz",
+                at.format("%Y-%m-%dT%H:%M:%S%.6fZ")
+            )
+            .expect("writing to a String"),
+        },
         Param::Null => sql.push_str("NULL"),
     }
     Ok(())
@@ -128,6 +136,20 @@ fn write_literal(sql: &mut String, param: &Param<'_>) -> Result<(), sqlx::Error>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// An instant's literal is what chrono's `%.6f` format wrote, from year 1 to 9999.
+        #[test]
+        fn instants_are_written_as_chrono_formats_them(
+            seconds in -62_135_596_800i64..253_402_300_799,
+            nanos in 0u32..1_000_000_000,
+        ) {
+            let at = DateTime::from_timestamp(seconds, nanos).unwrap();
+            let expected = format!("SELECT '{}'::timestamptz", at.format("%Y-%m-%dT%H:%M:%S%.6fZ"));
+            prop_assert_eq!(render("SELECT $1", &[at.into()]).unwrap(), expected);
+        }
+    }
 
     #[test]
     fn placeholders_become_literals_in_order() {
