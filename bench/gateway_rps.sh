@@ -2,6 +2,8 @@
 # Requests per second of the local gateway on PostgreSQL (GET /goals with 20 goals listed, and
 # POST /goals) at 16 concurrent connections, beside pgbench running the store's own SQL for
 # those requests at the same concurrency, in the same run; and the ratio gateway / pgbench.
+# Beside them the floor gateway (bench/floor-gateway): the same SQL behind an HTTP server doing
+# nothing else, the most any gateway reaches on this machine, so the ratio has a ceiling.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -21,7 +23,7 @@ LOAD_TIMEOUT=$((SECONDS_PER_LOAD + 50)) # a hung load is stopped, never waited o
 section "Local gateway on PostgreSQL: requests/s at $CONNECTIONS connections, beside pgbench"
 mkdir -p "$OUT_DIR"
 
-release_build local-build "the local gateway" -p local
+release_build local-build "the local gateway and the floor gateway" -p local -p floor-gateway
 
 db=""
 fresh_database db
@@ -38,11 +40,22 @@ listed=$(curl -sf --max-time 5 -H "X-API-Key: $key" "$base/goals" | python3 -c '
 [ "$listed" = "$SEED_GOALS" ] || die "GET /goals lists $listed goals, expected $SEED_GOALS"
 say "seeded $SEED_GOALS goals; GET /goals lists $listed"
 
+# The floor gateway, on the same database and connections' count, as the same owner.
+floor_port=$(free_port)
+floor_url="http://127.0.0.1:$floor_port"
+env FLOOR_ADDR="127.0.0.1:$floor_port" DATABASE_URL="$(database_url "$db")" FLOOR_OWNER="$BENCH_OWNER" \
+  DB_MAX_CONNECTIONS="$GATEWAY_DB_CONNECTIONS" setsid target/release/floor-gateway >"$OUT_DIR/floor-gateway.log" 2>&1 &
+FLOOR_PID=$!
+on_exit "stop_group $FLOOR_PID"
+wait_for_200 "$floor_url/goals" 30 "$FLOOR_PID" || die "the floor gateway did not answer (log: bench/out/floor-gateway.log)"
+
 # The load average just before a load, kept beside its output (bench/out/load-NAME.txt).
 note_load() { cut -d' ' -f1-3 /proc/loadavg | tee "$OUT_DIR/load-$1.txt"; }
-# CPU time (user + system, in clock ticks) so far of the gateway, and of every PostgreSQL process
-# (with its exited children: pgbench's backends end with it, and count in the postmaster's).
-gateway_ticks() { awk '{ print $14 + $15 }' "/proc/$GATEWAY_PID/stat"; }
+# CPU time (user + system, in clock ticks) so far of the gateway under load ($LOADED_PID), and
+# of every PostgreSQL process (with its exited children: pgbench's backends end with it, and
+# count in the postmaster's).
+LOADED_PID=$GATEWAY_PID
+gateway_ticks() { awk '{ print $14 + $15 }' "/proc/$LOADED_PID/stat"; }
 postgres_ticks() {
   local pid
   for pid in $(pgrep -u postgres postgres); do cat "/proc/$pid/stat" 2>/dev/null || true; done |
@@ -95,37 +108,47 @@ cpu_per_request() {
 }
 
 say "load (each after a ${WARMUP_SECONDS} s warm-up): wrk -c $CONNECTIONS -t $THREADS -d ${SECONDS_PER_LOAD}s | pgbench -n -M simple -c $CONNECTIONS -j $THREADS -T $SECONDS_PER_LOAD"
-say "  GET /goals …";  run_wrk list "$base/goals"
+# Every read before any write, so each GET lists the same 20 goals.
+say "  GET /goals …";  LOADED_PID=$GATEWAY_PID run_wrk list "$base/goals"
 say "  pgbench list_goals.sql …"; run_pgbench list list_goals.sql
-say "  POST /goals …"; run_wrk create -s "$BENCH_DIR/wrk/create_goal.lua" "$base/goals"
+say "  floor gateway, GET /goals …"; LOADED_PID=$FLOOR_PID run_wrk floor-list "$floor_url/goals"
+say "  POST /goals …"; LOADED_PID=$GATEWAY_PID run_wrk create -s "$BENCH_DIR/wrk/create_goal.lua" "$base/goals"
 say "  pgbench create_goal.sql …"; run_pgbench create create_goal.sql
+say "  floor gateway, POST /goals …"
+LOADED_PID=$FLOOR_PID run_wrk floor-create -s "$BENCH_DIR/wrk/create_goal.lua" "$floor_url/goals"
 
 load_label() { case $1 in list) echo "GET /goals" ;; create) echo "POST /goals" ;; esac; }
 
-printf '\n%-12s %12s %8s %12s %8s %16s %8s\n' load "gateway r/s" failed "pgbench tps" failed "gateway/pgbench" target
+printf '\n%-12s %12s %7s %12s %7s %16s %8s %5s %10s %14s\n' load "gateway r/s" failed "pgbench tps" \
+  failed "gateway/pgbench" target "" "floor r/s" "floor/pgbench"
 json="{"
 for load in list create; do
   label=$(load_label "$load")
   case $load in list) target=0.6 ;; create) target=0.7 ;; esac
-  rps=$(wrk_rps "$load") tps=$(pgbench_tps "$load") share=$(ratio "$(wrk_rps "$load")" "$(pgbench_tps "$load")")
+  rps=$(wrk_rps "$load") tps=$(pgbench_tps "$load") floor=$(wrk_rps "floor-$load")
+  share=$(ratio "$rps" "$tps") floor_share=$(ratio "$floor" "$tps")
   verdict=$(python3 -c "import sys; print('PASS' if sys.argv[1] != 'n/a' and float(sys.argv[1]) >= float(sys.argv[2]) else 'FAIL')" "$share" "$target")
-  printf '%-12s %12.1f %8s %12.1f %8s %16s %8s %s\n' "$label" "${rps:-0}" "$(wrk_failures "$load")" \
-    "${tps:-0}" "$(pgbench_failures "$load")" "$share" ">= $target" "$verdict"
-  json+="\"$load\": {\"gateway_rps\": ${rps:-0}, \"pgbench_tps\": ${tps:-0}, \"connections\": $CONNECTIONS, \"seconds\": $SECONDS_PER_LOAD, \"load_average\": {\"gateway\": \"$(cat "$OUT_DIR/load-wrk-$load.txt")\", \"pgbench\": \"$(cat "$OUT_DIR/load-pgbench-$load.txt")\"}},"
+  printf '%-12s %12.1f %7s %12.1f %7s %16s %8s %5s %10.1f %14s\n' "$label" "${rps:-0}" "$(wrk_failures "$load")" \
+    "${tps:-0}" "$(pgbench_failures "$load")" "$share" ">= $target" "$verdict" "${floor:-0}" "$floor_share"
+  [ "$(wrk_failures "floor-$load")" = 0 ] || die "the floor gateway failed requests (bench/out/wrk-floor-$load.txt)"
+  json+="\"$load\": {\"gateway_rps\": ${rps:-0}, \"pgbench_tps\": ${tps:-0}, \"floor_rps\": ${floor:-0}, \"connections\": $CONNECTIONS, \"seconds\": $SECONDS_PER_LOAD, \"load_average\": {\"gateway\": \"$(cat "$OUT_DIR/load-wrk-$load.txt")\", \"pgbench\": \"$(cat "$OUT_DIR/load-pgbench-$load.txt")\", \"floor\": \"$(cat "$OUT_DIR/load-wrk-floor-$load.txt")\"}},"
 done
 say "ratio = the gateway's requests/s over PostgreSQL's transactions/s for the same SQL at the same concurrency"
+say "floor = bench/floor-gateway: the same statements behind an HTTP server that does nothing else"
 
 # Where the time goes: on these shared cores the ratio is bounded by the CPU each request costs.
-printf '\n%-12s %22s %22s %22s\n' "CPU µs per" "gateway, per request" "PostgreSQL, same run" "PostgreSQL, pgbench"
+printf '\n%-12s %22s %22s %22s %22s\n' "CPU µs per" "gateway, per request" "PostgreSQL, same run" \
+  "PostgreSQL, pgbench" "floor, per request"
 for load in list create; do
   label=$(load_label "$load")
   requests=$(wrk_requests "$load") transactions=$(pgbench_transactions "$load")
   gateway_cpu=$(cpu_per_request "wrk-$load" 1 "$requests")
   postgres_cpu=$(cpu_per_request "wrk-$load" 2 "$requests")
   pgbench_postgres_cpu=$(cpu_per_request "pgbench-$load" 2 "$transactions")
-  printf '%-12s %22s %22s %22s\n' "$label" "$gateway_cpu" "$postgres_cpu" "$pgbench_postgres_cpu"
-  json+="\"${load}_cpu_us\": {\"gateway\": $gateway_cpu, \"postgres\": $postgres_cpu, \"postgres_under_pgbench\": $pgbench_postgres_cpu},"
+  floor_cpu=$(cpu_per_request "wrk-floor-$load" 1 "$(wrk_requests "floor-$load")")
+  printf '%-12s %22s %22s %22s %22s\n' "$label" "$gateway_cpu" "$postgres_cpu" "$pgbench_postgres_cpu" "$floor_cpu"
+  json+="\"${load}_cpu_us\": {\"gateway\": $gateway_cpu, \"postgres\": $postgres_cpu, \"postgres_under_pgbench\": $pgbench_postgres_cpu, \"floor\": $floor_cpu},"
 done
 printf '%s\n' "${json%,}}" >"$OUT_DIR/gateway_rps.json"
-say "CPU = user + system time of the gateway process, and of all PostgreSQL processes, during each load"
+say "CPU = user + system time of the gateway's (or the floor's) process, and of all PostgreSQL processes, during each load"
 say "raw outputs: bench/out/wrk-*.txt, bench/out/pgbench-*.txt, bench/out/gateway_rps.json"
