@@ -139,18 +139,13 @@ pub struct Goal {
 }
 
 /// An instant as chrono's own `Serialize` writes it (RFC 3339, `Z`, as many fraction digits as
-/// it needs), written whole: chrono's impl hands serde_json a `Display` that it escapes piece by
-/// piece. [`Rfc3339`] writes the text; chrono, the instants it leaves (see there).
+/// it needs), written whole by [`Rfc3339`]: chrono's impl hands serde_json a `Display` that it
+/// escapes piece by piece.
 fn rfc3339<S: serde::Serializer>(
     instant: &DateTime<Utc>,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
-    match Rfc3339::new(instant) {
-        Some(text) => serializer.serialize_str(text.as_str()),
-        None => {
-            serializer.serialize_str(&instant.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
-        }
-    }
+    serializer.serialize_str(Rfc3339::new(instant).as_str())
 }
 
 /// The body of `POST /goals`. `goal_name` is the field the earlier API used; its clients still work.

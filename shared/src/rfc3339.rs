@@ -7,71 +7,87 @@
 //! layout is fixed, so [`Rfc3339`] fills a stack buffer digit by digit; its tests (and the domain's
 //! property test of a goal's JSON) hold it equal to chrono's output.
 
-use chrono::{DateTime, Datelike, Timelike, Utc};
+use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
 
-/// The longest text [`Rfc3339`] writes: `YYYY-MM-DDTHH:MM:SS.fffffffffZ`.
+/// The longest text [`Rfc3339`] writes itself: `YYYY-MM-DDTHH:MM:SS.fffffffffZ`.
 const MAX_LEN: usize = 30;
 
-/// An instant as `to_rfc3339_opts(SecondsFormat::AutoSi, true)` writes it: `Z` for UTC, and 0, 3,
-/// 6 or 9 fraction digits, as many as the instant needs.
-pub struct Rfc3339 {
-    bytes: [u8; MAX_LEN],
-    len: usize,
+/// An instant as RFC 3339 text in UTC (`Z`). Years 0 to 9999 outside leap seconds are written
+/// digit by digit; the rest (a sign and more digits, or `:60`) by chrono, which spells them its
+/// own way.
+pub struct Rfc3339(Text);
+
+enum Text {
+    Digits { bytes: [u8; MAX_LEN], len: usize },
+    Chrono(String),
 }
 
 impl Rfc3339 {
-    /// `None` for the instants chrono spells another way: years before 0 or after 9999 (a sign
-    /// and more digits) and leap seconds (`:60`). Callers fall back to chrono for those.
-    pub fn new(instant: &DateTime<Utc>) -> Option<Self> {
-        Self::write(instant, |nanos| match nanos {
+    /// As `to_rfc3339_opts(SecondsFormat::AutoSi, true)` writes it: 0, 3, 6 or 9 fraction
+    /// digits, as many as the instant needs.
+    pub fn new(instant: &DateTime<Utc>) -> Self {
+        let auto = |nanos| match nanos {
             0 => (0, 0),
             n if n % 1_000_000 == 0 => (n / 1_000_000, 3),
             n if n % 1_000 == 0 => (n / 1_000, 6),
             n => (n, 9),
-        })
-    }
-
-    /// The instant with exactly 6 fraction digits, truncated, as chrono's `%.6f` writes them
-    /// (PostgreSQL keeps microseconds); `None` where [`Rfc3339::new`] is `None`.
-    pub fn micros(instant: &DateTime<Utc>) -> Option<Self> {
-        Self::write(instant, |nanos| (nanos / 1_000, 6))
-    }
-
-    /// The text, with the fraction `fraction` makes of the nanoseconds: (value, digits).
-    fn write(instant: &DateTime<Utc>, fraction: impl Fn(u32) -> (u32, usize)) -> Option<Self> {
-        // Each accessor of a `DateTime` applies its offset again; a `NaiveDateTime`'s do not.
-        let instant = instant.naive_utc();
-        let year = u32::try_from(instant.year()).ok().filter(|&y| y <= 9999)?;
-        let nanos = instant.nanosecond();
-        if nanos >= 1_000_000_000 {
-            return None;
-        }
-        let mut text = Self {
-            bytes: *b"0000-00-00T00:00:00.000000000Z",
-            len: 0,
         };
-        let b = &mut text.bytes;
-        write_digits(&mut b[0..4], year);
-        write_digits(&mut b[5..7], instant.month());
-        write_digits(&mut b[8..10], instant.day());
-        write_digits(&mut b[11..13], instant.hour());
-        write_digits(&mut b[14..16], instant.minute());
-        write_digits(&mut b[17..19], instant.second());
-        let (fraction, digits) = fraction(nanos);
-        let mut end = 19;
-        if digits > 0 {
-            b[19] = b'.';
-            write_digits(&mut b[20..20 + digits], fraction);
-            end = 20 + digits;
-        }
-        b[end] = b'Z';
-        text.len = end + 1;
-        Some(text)
+        Self(
+            digits(instant, auto).unwrap_or_else(|| {
+                Text::Chrono(instant.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+            }),
+        )
+    }
+
+    /// With exactly 6 fraction digits, truncated, as chrono's `%.6f` writes them (PostgreSQL
+    /// keeps microseconds).
+    pub fn micros(instant: &DateTime<Utc>) -> Self {
+        Self(
+            digits(instant, |nanos| (nanos / 1_000, 6)).unwrap_or_else(|| {
+                Text::Chrono(instant.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
+            }),
+        )
     }
 
     pub fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.bytes[..self.len]).expect("ASCII digits and separators")
+        match &self.0 {
+            Text::Digits { bytes, len } => {
+                std::str::from_utf8(&bytes[..*len]).expect("ASCII digits and separators")
+            }
+            Text::Chrono(text) => text,
+        }
     }
+}
+
+/// The text, with the fraction `fraction` makes of the nanoseconds (value, digits); `None`
+/// for years outside 0 to 9999 and for leap seconds.
+fn digits(instant: &DateTime<Utc>, fraction: impl Fn(u32) -> (u32, usize)) -> Option<Text> {
+    // Each accessor of a `DateTime` applies its offset again; a `NaiveDateTime`'s do not.
+    let instant = instant.naive_utc();
+    let year = u32::try_from(instant.year()).ok().filter(|&y| y <= 9999)?;
+    let nanos = instant.nanosecond();
+    if nanos >= 1_000_000_000 {
+        return None;
+    }
+    let mut bytes = *b"0000-00-00T00:00:00.000000000Z";
+    write_digits(&mut bytes[0..4], year);
+    write_digits(&mut bytes[5..7], instant.month());
+    write_digits(&mut bytes[8..10], instant.day());
+    write_digits(&mut bytes[11..13], instant.hour());
+    write_digits(&mut bytes[14..16], instant.minute());
+    write_digits(&mut bytes[17..19], instant.second());
+    let (fraction, digits) = fraction(nanos);
+    let mut end = 19;
+    if digits > 0 {
+        bytes[19] = b'.';
+        write_digits(&mut bytes[20..20 + digits], fraction);
+        end = 20 + digits;
+    }
+    bytes[end] = b'Z';
+    Some(Text::Digits {
+        bytes,
+        len: end + 1,
+    })
 }
 
 /// `value` in decimal, zero-padded to fill `out` (which it fits: callers size `out` for it).
@@ -85,7 +101,6 @@ fn write_digits(out: &mut [u8], mut value: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::SecondsFormat;
 
     fn chrono_text(instant: &DateTime<Utc>) -> String {
         instant.to_rfc3339_opts(SecondsFormat::AutoSi, true)
@@ -103,13 +118,10 @@ mod tests {
             -62_167_219_200_000_000,
         ] {
             let instant = DateTime::from_timestamp_micros(micros).unwrap();
-            assert_eq!(
-                Rfc3339::new(&instant).unwrap().as_str(),
-                chrono_text(&instant)
-            );
+            assert_eq!(Rfc3339::new(&instant).as_str(), chrono_text(&instant));
         }
         let nanos = DateTime::from_timestamp(1_700_000_000, 123_456_789).unwrap();
-        assert_eq!(Rfc3339::new(&nanos).unwrap().as_str(), chrono_text(&nanos));
+        assert_eq!(Rfc3339::new(&nanos).as_str(), chrono_text(&nanos));
     }
 
     #[test]
@@ -121,24 +133,24 @@ mod tests {
         ] {
             let instant = DateTime::from_timestamp(seconds, nanos).unwrap();
             assert_eq!(
-                Rfc3339::micros(&instant).unwrap().as_str(),
+                Rfc3339::micros(&instant).as_str(),
                 instant.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
             );
         }
     }
 
     #[test]
-    fn leaves_leap_seconds_and_far_years_to_chrono() {
+    fn writes_leap_seconds_and_far_years_as_chrono_does() {
         let leap = DateTime::from_timestamp(1_483_228_799, 1_500_000_000).unwrap();
         assert!(chrono_text(&leap).contains(":60"));
-        assert!(Rfc3339::new(&leap).is_none());
+        assert_eq!(Rfc3339::new(&leap).as_str(), chrono_text(&leap));
         for year in [-1, 10_000] {
             let far = chrono::NaiveDate::from_ymd_opt(year, 1, 1)
                 .unwrap()
                 .and_hms_opt(0, 0, 0)
                 .unwrap()
                 .and_utc();
-            assert!(Rfc3339::new(&far).is_none(), "{}", chrono_text(&far));
+            assert_eq!(Rfc3339::new(&far).as_str(), chrono_text(&far));
         }
     }
 }

@@ -115,19 +115,11 @@ fn write_literal(sql: &mut String, param: &Param<'_>) -> Result<(), sqlx::Error>
         Param::Text(text) => sql.push_str(&postgres_protocol::escape::escape_literal(text)),
         Param::Int(n) => write!(sql, "{n}").expect("writing to a String"),
         Param::Bool(b) => sql.push_str(if *b { "TRUE" } else { "FALSE" }),
-        Param::Time(at) => match Rfc3339::micros(at) {
-            Some(text) => {
-                sql.push('\'');
-                sql.push_str(text.as_str());
-                sql.push_str("'::timestamptz");
-            }
-            None => write!(
-                sql,
-                "'{}'::timestamptz",
-                at.format("%Y-%m-%dT%H:%M:%S%.6fZ")
-            )
-            .expect("writing to a String"),
-        },
+        Param::Time(at) => {
+            sql.push('\'');
+            sql.push_str(Rfc3339::micros(at).as_str());
+            sql.push_str("'::timestamptz");
+        }
         Param::Null => sql.push_str("NULL"),
     }
     Ok(())
