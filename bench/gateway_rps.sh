@@ -40,11 +40,16 @@ listed=$(curl -sf --max-time 5 -H "X-API-Key: $key" "$base/goals" | python3 -c '
 [ "$listed" = "$SEED_GOALS" ] || die "GET /goals lists $listed goals, expected $SEED_GOALS"
 say "seeded $SEED_GOALS goals; GET /goals lists $listed"
 
-# The floor gateway, on the same database and connections' count, as the same owner.
+# The pgbench scripts' variables, for pgbench and the floor gateway alike. -M simple writes the
+# values into the text: quoted here, as the store quotes them.
+SCRIPT_VARIABLES=(-D owner="'$BENCH_OWNER'" -D name="'Benchmark goal'")
+
+# The floor gateway, on the same database and connections' count, with the same scripts.
 floor_port=$(free_port)
 floor_url="http://127.0.0.1:$floor_port"
-env FLOOR_ADDR="127.0.0.1:$floor_port" DATABASE_URL="$(database_url "$db")" FLOOR_OWNER="$BENCH_OWNER" \
-  DB_MAX_CONNECTIONS="$GATEWAY_DB_CONNECTIONS" setsid target/release/floor-gateway >"$OUT_DIR/floor-gateway.log" 2>&1 &
+env FLOOR_ADDR="127.0.0.1:$floor_port" DATABASE_URL="$(database_url "$db")" \
+  DB_MAX_CONNECTIONS="$GATEWAY_DB_CONNECTIONS" setsid target/release/floor-gateway "${SCRIPT_VARIABLES[@]}" \
+  >"$OUT_DIR/floor-gateway.log" 2>&1 &
 FLOOR_PID=$!
 on_exit "stop_group $FLOOR_PID"
 wait_for_200 "$floor_url/goals" 30 "$FLOOR_PID" || die "the floor gateway did not answer (log: bench/out/floor-gateway.log)"
@@ -80,9 +85,8 @@ run_wrk() {
 }
 # pgbench NAME SCRIPT: the same, with the store's SQL; the output goes to bench/out/pgbench-NAME.txt.
 run_pgbench() {
-  # -M simple writes the values into the text: quoted here, as the store quotes them.
-  local args=(-n -M simple -c "$CONNECTIONS" -j "$THREADS" -D owner="'$BENCH_OWNER'"
-    -D name="'Benchmark goal'" -f "$BENCH_DIR/pgbench/$2" "$db")
+  local args=(-n -M simple -c "$CONNECTIONS" -j "$THREADS" "${SCRIPT_VARIABLES[@]}"
+    -f "$BENCH_DIR/pgbench/$2" "$db")
   pgbench -T "$WARMUP_SECONDS" "${args[@]}" >/dev/null 2>&1
   say "    load average $(note_load "pgbench-$1")"
   cpu_during "pgbench-$1" timeout "$LOAD_TIMEOUT" pgbench -T "$SECONDS_PER_LOAD" "${args[@]}" \

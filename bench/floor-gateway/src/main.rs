@@ -1,13 +1,15 @@
 //! `floor-gateway`: what an HTTP server in front of PostgreSQL cannot avoid doing per request,
 //! and nothing more. `GET /goals` and `POST /goals` each send the statements the store sends
-//! for them (the SQL of bench/pgbench/, values written in, simple query protocol, on the same
+//! for them (bench/pgbench's scripts, values written in, simple query protocol, on the same
 //! TLS connections to the same database) and answer with the rows' text run together: no
 //! routing table, key check, event, JSON, log line or metric. `bench/gateway_rps.sh` loads it
 //! as it loads the local gateway, so the ratio it reaches is the most any gateway on this
 //! machine could. Same runtime and allocator as the local gateway. Never deployed.
 //!
-//! Variables: `DATABASE_URL`, `FLOOR_ADDR` (host:port), `FLOOR_OWNER`, `DB_MAX_CONNECTIONS`.
+//! Arguments: the scripts' variables as pgbench takes them (`-D owner="'bench'" -D name=…`).
+//! Variables: `DATABASE_URL`, `FLOOR_ADDR` (host:port), `DB_MAX_CONNECTIONS`.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
@@ -22,33 +24,65 @@ use tokio::sync::Semaphore;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// The SQL of one request, statement by statement, as bench/pgbench/ has it.
+/// The SQL of each request, statement by statement: bench/pgbench's scripts themselves.
 struct Statements {
     list: Vec<String>,
     create: Vec<String>,
 }
 
-impl Statements {
-    fn for_owner(owner: &str) -> Self {
-        let owner = format!("'{}'", owner.replace('\'', "''"));
-        Self {
-            list: vec![format!(
-                "SELECT id, name, completed, created_at, updated_at FROM goals \
-                 WHERE owner = {owner} AND id > 0 ORDER BY id LIMIT 51"
-            )],
-            create: vec![
-                format!(
-                    "INSERT INTO goals (owner, name, completed, created_at, updated_at) \
-                     VALUES ({owner}, 'Benchmark goal', FALSE, now(), now()) \
-                     RETURNING id, name, completed, created_at, updated_at"
-                ),
-                format!(
-                    "SELECT id FROM connections WHERE owner = {owner} \
-                     AND connected_at > now() - interval '2 hours' ORDER BY connected_at, id"
-                ),
-            ],
+/// A pgbench script's statements, one per line, with its variables written in: those its
+/// `\set` lines give, and `defines` (pgbench's `-D name=value`). Comment lines are skipped; a
+/// `:name` that is no variable (a `::` cast) is left as it is.
+fn statements(script: &str, defines: &HashMap<String, String>) -> Vec<String> {
+    let mut variables = defines.clone();
+    let mut statements = Vec::new();
+    for line in script.lines().map(str::trim) {
+        if let Some(set) = line.strip_prefix("\\set ") {
+            if let Some((name, value)) = set.split_once(' ') {
+                variables.insert(name.to_owned(), value.trim().to_owned());
+            }
+        } else if !line.is_empty() && !line.starts_with("--") {
+            statements.push(substitute(line.trim_end_matches(';'), &variables));
         }
     }
+    statements
+}
+
+/// `sql` with each `:name` of `variables` replaced by its value.
+fn substitute(sql: &str, variables: &HashMap<String, String>) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(at) = rest.find(':') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(after.len());
+        match variables.get(&after[..len]) {
+            Some(value) => out.push_str(value),
+            None => out.push_str(&rest[at..at + 1 + len]),
+        }
+        rest = &after[len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// pgbench's `-D name=value` arguments.
+fn defines(mut args: impl Iterator<Item = String>) -> anyhow::Result<HashMap<String, String>> {
+    let mut defines = HashMap::new();
+    while let Some(flag) = args.next() {
+        anyhow::ensure!(
+            flag == "-D",
+            "unknown argument {flag:?}; expected -D name=value"
+        );
+        let define = args.next().context("-D without name=value")?;
+        let (name, value) = define
+            .split_once('=')
+            .with_context(|| format!("-D {define:?} is not name=value"))?;
+        defines.insert(name.to_owned(), value.to_owned());
+    }
+    Ok(defines)
 }
 
 /// Connections taken in turns: sqlx's pool would ping each one it takes back, a round trip
@@ -112,6 +146,7 @@ async fn main() -> anyhow::Result<()> {
         .parse()
         .context("DB_MAX_CONNECTIONS is not a number")?;
     let url = var("DATABASE_URL")?;
+    let defines = defines(std::env::args().skip(1))?;
     let mut idle = Vec::with_capacity(connections);
     for _ in 0..connections {
         idle.push(PgConnection::connect(&url).await?);
@@ -120,7 +155,10 @@ async fn main() -> anyhow::Result<()> {
         url,
         idle: Mutex::new(idle),
         turns: Semaphore::new(connections),
-        statements: Statements::for_owner(&var("FLOOR_OWNER")?),
+        statements: Statements {
+            list: statements(include_str!("../../pgbench/list_goals.sql"), &defines),
+            create: statements(include_str!("../../pgbench/create_goal.sql"), &defines),
+        },
     });
     let app = Router::new()
         .route(
